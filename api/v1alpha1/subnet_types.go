@@ -1,0 +1,171 @@
+/*
+Copyright 2026 The kubedhcp Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// SubnetSpec describes one IPv4 network the server hands addresses out on,
+// the traffic that belongs to it, and the options its clients get.
+// +kubebuilder:validation:XValidation:rule="!has(self.excludedAddresses) || !isCIDR(self.cidr) || self.excludedAddresses.all(e, e.split('-').all(p, !isIP(p) || ip(p).family() != 4 || cidr(self.cidr).containsIP(p)))",message="every excluded address must be inside cidr",fieldPath=".excludedAddresses"
+// +kubebuilder:validation:XValidation:rule="!has(self.serverIdentifier) || !has(self.interfaces) || size(self.interfaces) == 0 || !isCIDR(self.cidr) || !isIP(self.serverIdentifier) || cidr(self.cidr).containsIP(self.serverIdentifier)",message="must be inside cidr when the subnet serves directly attached clients on interfaces",fieldPath=".serverIdentifier"
+type SubnetSpec struct {
+	// CIDR is the IPv4 network, such as 10.0.0.0/24. Its prefix length is
+	// 8 to 30; the subnet mask sent to clients (option 1) comes from it.
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || (cidr(self).prefixLength() >= 8 && cidr(self).prefixLength() <= 30)",message="prefix length must be from 8 to 30"
+	// +required
+	CIDR IPv4CIDR `json:"cidr"`
+
+	// ServerIdentifier is the address the server names itself by to this
+	// subnet's clients (option 54) and that they send renewals to: a
+	// stable address such as a VIP that every replica can answer for. When
+	// unset the server uses its address on the interface the request came
+	// in on, which is stable only as long as the pod stays on one node.
+	// +optional
+	ServerIdentifier IPv4Address `json:"serverIdentifier,omitempty"`
+
+	// Interfaces are the host interfaces on which directly attached clients
+	// of this subnet arrive. A broadcast from a client without a relay is
+	// served from the subnet listed for the interface it arrived on.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	// +optional
+	Interfaces []InterfaceName `json:"interfaces,omitempty"`
+
+	// RelayAddresses are relay agent addresses (giaddr) whose clients
+	// belong to this subnet, for relays whose own address lies outside
+	// cidr. A giaddr inside cidr always selects this subnet.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=set
+	// +optional
+	RelayAddresses []IPv4Address `json:"relayAddresses,omitempty"`
+
+	// LeaseTime bounds the lease times of this subnet's clients. Unset
+	// values default to 1h (default), 1m (min) and 24h (max).
+	// +optional
+	LeaseTime *LeaseTimes `json:"leaseTime,omitempty"`
+
+	// Authoritative makes the server answer a client asking for an address
+	// it has no record of on this subnet with a DHCPNAK, so the client
+	// starts over at once, as ISC dhcpd's "authoritative". When false such
+	// requests get no answer.
+	// +optional
+	Authoritative bool `json:"authoritative,omitempty"`
+
+	// DenyUnknownClients serves only clients that have a Reservation in
+	// this subnet; others get no answer.
+	// +optional
+	DenyUnknownClients bool `json:"denyUnknownClients,omitempty"`
+
+	// ExcludedAddresses are never handed out by any Pool of this subnet:
+	// single addresses (10.0.0.1) or inclusive ranges (10.0.0.1-10.0.0.9),
+	// such as the router's.
+	// +kubebuilder:validation:MaxItems=256
+	// +listType=atomic
+	// +optional
+	ExcludedAddresses []AddressOrRange `json:"excludedAddresses,omitempty"`
+
+	// Options are the DHCP options this subnet's clients get, unless a Pool
+	// or Reservation overrides them.
+	// +optional
+	Options *DHCPOptions `json:"options,omitempty"`
+
+	// CustomOptions are options the typed ones do not cover, one per code.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=code
+	// +optional
+	CustomOptions []CustomOption `json:"customOptions,omitempty"`
+
+	// Boot tells network-booting clients of this subnet where their boot
+	// file is.
+	// +optional
+	Boot *Boot `json:"boot,omitempty"`
+
+	// PingCheck probes each address with an ICMP echo before offering it.
+	// +optional
+	PingCheck *PingCheck `json:"pingCheck,omitempty"`
+}
+
+// SubnetStatus is what the controller last observed of a Subnet.
+type SubnetStatus struct {
+	// ObservedGeneration is the generation the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Total is the number of addresses in this subnet's Pools, less the
+	// excluded ones.
+	// +optional
+	Total int64 `json:"total"`
+
+	// Used is the number of those addresses bound to a client.
+	// +optional
+	Used int64 `json:"used"`
+
+	// Free is the number of those addresses the server can hand out.
+	// +optional
+	Free int64 `json:"free"`
+
+	// Reserved is the number of Reservations in this subnet.
+	// +optional
+	Reserved int64 `json:"reserved"`
+
+	// Conditions are Ready, Exhausted and Degraded.
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// Subnet is an IPv4 network the server hands addresses out on: its CIDR,
+// how its clients reach the server (interfaces, relays), lease times and
+// the options its clients get. Pools and Reservations name their Subnet.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=dsub,categories=dhcp
+// +kubebuilder:printcolumn:name="CIDR",type=string,JSONPath=`.spec.cidr`
+// +kubebuilder:printcolumn:name="Used",type=integer,JSONPath=`.status.used`
+// +kubebuilder:printcolumn:name="Free",type=integer,JSONPath=`.status.free`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Subnet struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec describes the subnet.
+	// +required
+	Spec SubnetSpec `json:"spec"`
+
+	// status is what the controller last observed.
+	// +optional
+	Status SubnetStatus `json:"status,omitempty"`
+}
+
+// SubnetList is a list of Subnets.
+//
+// +kubebuilder:object:root=true
+type SubnetList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the Subnets.
+	Items []Subnet `json:"items"`
+}
