@@ -32,8 +32,8 @@ const (
 )
 
 // ClientClasses selects the clients a Pool serves. Every criterion set
-// must fit the client; a Pool without criteria serves every client of its
-// Subnet that no more specific Pool serves.
+// must fit the client. Clients that fit are served from this Pool before
+// any Pool without criteria.
 // +kubebuilder:validation:XValidation:rule="!has(self.vendorClass) || !has(self.vendorClassPrefix)",message="set vendorClass or vendorClassPrefix, not both"
 type ClientClasses struct {
 	// VendorClass fits a client whose vendor class identifier (option 60)

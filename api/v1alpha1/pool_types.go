@@ -80,8 +80,9 @@ type PoolSpec struct {
 	CustomOptions []CustomOption `json:"customOptions,omitempty"`
 
 	// ClientClasses select the clients this Pool serves. Without it the
-	// Pool serves every client of its Subnet that no Pool with classes
-	// serves.
+	// Pool serves every client of its Subnet. A client that fits a Pool
+	// with classes gets its address from that Pool first, and from Pools
+	// without classes only when those are full.
 	// +optional
 	ClientClasses *ClientClasses `json:"clientClasses,omitempty"`
 }

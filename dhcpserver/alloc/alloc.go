@@ -1,0 +1,285 @@
+package alloc
+
+import (
+	"errors"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// Client identifies a client: its client identifier (option 61) when it
+// sent one, else its hardware type and address.
+type Client string
+
+// ClientOf returns the Client of a client identifier and hardware address.
+func ClientOf(clientID, hwaddr []byte) Client {
+	if len(clientID) > 0 {
+		return Client("i" + string(clientID))
+	}
+	return Client("h" + string(hwaddr))
+}
+
+// ClientOfBinding returns the Client a binding belongs to.
+func ClientOfBinding(b *lease.Binding) Client { return ClientOf(b.ClientID, b.HWAddr) }
+
+// Errors of Claim.
+var (
+	// ErrHeld means another client holds, was offered, or is committing
+	// the address, or it is in probation.
+	ErrHeld = errors.New("address held by another client")
+	// ErrBusy means a commit for the address is already in flight.
+	ErrBusy = errors.New("a commit for the address is in flight")
+)
+
+// entry is what the allocator knows of one address.
+type entry struct {
+	subnet     string
+	b          lease.Binding // last stored binding, if stored
+	stored     bool
+	owner      Client    // client of b
+	granted    time.Time // end of the lease the owner was told; zero if unknown
+	offerTo    Client
+	offerUntil time.Time
+	pending    Client // a commit in flight for this client
+}
+
+type clientKey struct {
+	subnet string
+	client Client
+}
+
+type poolKey struct{ subnet, pool string }
+
+// poolState walks a pool: next is the cursor over never-used addresses,
+// freed the addresses given back behind it.
+type poolState struct {
+	pool  *config.Pool
+	next  netip.Addr
+	done  bool
+	freed queue
+}
+
+// Allocator holds the bindings, offers and probation of every address the
+// engine serves, and chooses addresses for clients.
+type Allocator struct {
+	mu       sync.Mutex
+	hold     time.Duration
+	snap     *config.Snapshot
+	byAddr   map[netip.Addr]*entry
+	byClient map[clientKey]netip.Addr
+	offers   map[clientKey]netip.Addr
+	pools    map[poolKey]*poolState
+	exp      expiry
+}
+
+// New returns an empty Allocator that holds offers for hold.
+func New(hold time.Duration) *Allocator {
+	return &Allocator{hold: hold, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
+		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{}}
+}
+
+// SetSnapshot makes the allocator choose from the pools of s. Bindings are
+// kept: a bound address that left every pool stays bound until it ends.
+func (a *Allocator) SetSnapshot(s *config.Snapshot) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.snap = s
+	a.pools = map[poolKey]*poolState{}
+	for _, sn := range s.Subnets() {
+		for _, p := range sn.Pools {
+			ps := &poolState{pool: p}
+			ps.next, ps.done = p.First()
+			ps.done = !ps.done
+			a.pools[poolKey{sn.Name, p.Name}] = ps
+		}
+	}
+}
+
+// Load adds stored bindings, as read from the Store at start.
+func (a *Allocator) Load(bs []lease.Binding) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range bs {
+		a.observe(bs[i])
+	}
+}
+
+// Observe records a binding another writer stored, or that the Store
+// reported while refusing a claim.
+func (a *Allocator) Observe(b lease.Binding) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.observe(b)
+}
+
+func (a *Allocator) observe(b lease.Binding) {
+	e := a.byAddr[b.Addr]
+	if e == nil {
+		e = &entry{subnet: b.Subnet}
+		a.byAddr[b.Addr] = e
+	}
+	if e.stored && e.b.Version == b.Version {
+		return
+	}
+	a.setBinding(e, b, time.Time{})
+}
+
+// setBinding records b as the stored binding of e, told to end at granted.
+func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
+	if e.stored && e.owner != ClientOfBinding(&b) {
+		if addr, ok := a.byClient[clientKey{e.subnet, e.owner}]; ok && addr == b.Addr {
+			delete(a.byClient, clientKey{e.subnet, e.owner})
+		}
+	}
+	e.b, e.stored, e.owner, e.granted = b, true, ClientOfBinding(&b), granted
+	e.subnet = b.Subnet
+	a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
+	end := b.Expires
+	if !granted.IsZero() && granted.Before(end) {
+		end = granted
+	}
+	a.exp.push(expItem{at: end.UnixNano(), addr: config.U32(b.Addr)})
+}
+
+// Forget drops the binding of an address, as when its Lease was deleted by
+// hand: the address is free and its client has no binding.
+func (a *Allocator) Forget(subnet string, addr netip.Addr) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.byAddr[addr]
+	if e == nil || e.subnet != subnet {
+		return
+	}
+	if e.stored {
+		if cur, ok := a.byClient[clientKey{subnet, e.owner}]; ok && cur == addr {
+			delete(a.byClient, clientKey{subnet, e.owner})
+		}
+	}
+	delete(a.byAddr, addr)
+	a.free(subnet, addr)
+}
+
+// Binding returns the binding a client holds in a subnet, whatever its
+// state, and the end of the lease the client was told (zero if unknown).
+func (a *Allocator) Binding(subnet string, c Client) (b lease.Binding, granted time.Time, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	addr, ok := a.byClient[clientKey{subnet, c}]
+	if !ok {
+		return lease.Binding{}, time.Time{}, false
+	}
+	e := a.byAddr[addr]
+	if e == nil || !e.stored {
+		return lease.Binding{}, time.Time{}, false
+	}
+	return e.b, e.granted, true
+}
+
+// At returns the stored binding of an address.
+func (a *Allocator) At(addr netip.Addr) (lease.Binding, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e := a.byAddr[addr]; e != nil && e.stored {
+		return e.b, true
+	}
+	return lease.Binding{}, false
+}
+
+// holder returns who holds e at now: a client, or "" with true for an
+// address in probation; false when it is free.
+func (e *entry) holder(now time.Time) (Client, bool) {
+	switch {
+	case e.pending != "":
+		return e.pending, true
+	case e.offerTo != "" && now.Before(e.offerUntil):
+		return e.offerTo, true
+	case !e.stored:
+		return "", false
+	case e.b.State == lease.Declined && now.Before(e.b.Expires):
+		return "", true
+	case e.b.State == lease.Bound && now.Before(e.end()):
+		return e.owner, true
+	}
+	return "", false
+}
+
+// end is when the owner's lease ends: as told, when known.
+func (e *entry) end() time.Time {
+	if !e.granted.IsZero() && e.granted.Before(e.b.Expires) {
+		return e.granted
+	}
+	return e.b.Expires
+}
+
+// availableTo reports whether client c may take addr at now.
+func (a *Allocator) availableTo(addr netip.Addr, c Client, now time.Time) bool {
+	e := a.byAddr[addr]
+	if e == nil {
+		return true
+	}
+	h, held := e.holder(now)
+	return !held || (h == c && h != "")
+}
+
+// Available reports whether client c may take addr at now.
+func (a *Allocator) Available(addr netip.Addr, c Client, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reap(now)
+	return a.availableTo(addr, c, now)
+}
+
+// free puts addr back on the freed queue of the pool that holds it.
+func (a *Allocator) free(subnet string, addr netip.Addr) {
+	if a.snap == nil {
+		return
+	}
+	sn := a.snap.Subnet(subnet)
+	if sn == nil {
+		return
+	}
+	if p := sn.PoolFor(addr); p != nil {
+		if ps := a.pools[poolKey{subnet, p.Name}]; ps != nil {
+			ps.freed.push(config.U32(addr))
+		}
+	}
+}
+
+// reap frees the addresses whose offer, lease or probation ended by now.
+func (a *Allocator) reap(now time.Time) {
+	t := now.UnixNano()
+	for {
+		it, ok := a.exp.peek()
+		if !ok || it.at > t {
+			return
+		}
+		a.exp.pop()
+		addr := config.Addr(it.addr)
+		e := a.byAddr[addr]
+		if e == nil {
+			continue
+		}
+		if e.offerTo != "" && !now.Before(e.offerUntil) {
+			a.clearOffer(addr, e)
+		}
+		if _, held := e.holder(now); held {
+			continue
+		}
+		if !e.stored {
+			delete(a.byAddr, addr)
+		}
+		a.free(e.subnet, addr)
+	}
+}
+
+// clearOffer ends the offer hold of e at addr.
+func (a *Allocator) clearOffer(addr netip.Addr, e *entry) {
+	k := clientKey{e.subnet, e.offerTo}
+	if cur, ok := a.offers[k]; ok && cur == addr {
+		delete(a.offers, k)
+	}
+	e.offerTo, e.offerUntil = "", time.Time{}
+}

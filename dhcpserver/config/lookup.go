@@ -1,0 +1,211 @@
+package config
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
+)
+
+// Opts returns the subnet's encoded options, the subnet mask included.
+func (sn *Subnet) Opts() options.Set { return sn.opts }
+
+// Lease returns the subnet's lease times with defaults filled in.
+func (sn *Subnet) Lease() LeaseTimes { return sn.lease }
+
+// Mask returns the subnet mask as option 1 encodes it.
+func (sn *Subnet) Mask() netip.Prefix { return sn.Prefix }
+
+// Excludes reports whether a is never handed out dynamically: the network
+// or broadcast address, an excluded address or a reserved one.
+func (sn *Subnet) Excludes(a netip.Addr) bool { return sn.excluded.contains(U32(a)) }
+
+// ReservationFor returns the reservation of the client with these
+// identities, trying client ID, then MAC, then relay circuit ID; or nil.
+func (sn *Subnet) ReservationFor(clientID, mac, circuitID []byte) *Reservation {
+	if len(clientID) > 0 {
+		if r, ok := sn.byClientID[string(clientID)]; ok {
+			return r
+		}
+	}
+	if len(mac) > 0 {
+		if r, ok := sn.byMAC[macKey(mac)]; ok {
+			return r
+		}
+	}
+	if len(circuitID) > 0 {
+		if r, ok := sn.byCircuit[string(circuitID)]; ok {
+			return r
+		}
+	}
+	return nil
+}
+
+func macKey(mac []byte) string {
+	const hexdigits = "0123456789abcdef"
+	var sb strings.Builder
+	sb.Grow(3 * len(mac))
+	for i, b := range mac {
+		if i > 0 {
+			sb.WriteByte(':')
+		}
+		sb.WriteByte(hexdigits[b>>4])
+		sb.WriteByte(hexdigits[b&0xf])
+	}
+	return sb.String()
+}
+
+// ReservationAt returns the reservation of address a, or nil.
+func (sn *Subnet) ReservationAt(a netip.Addr) *Reservation { return sn.byAddr[a] }
+
+// PoolFor returns the pool that can hand out a, or nil.
+func (sn *Subnet) PoolFor(a netip.Addr) *Pool {
+	u := U32(a)
+	for _, p := range sn.Pools {
+		if p.avail.contains(u) {
+			return p
+		}
+	}
+	return nil
+}
+
+// PoolsFor returns the pools that serve a client, in the order to try
+// them: pools whose classes fit the client first, then pools without
+// classes. known says whether the client has a reservation.
+func (sn *Subnet) PoolsFor(c *ClientInfo, known bool) []*Pool {
+	var classed, general []*Pool
+	for _, p := range sn.Pools {
+		switch {
+		case p.Classes == nil:
+			general = append(general, p)
+		case p.Classes.fits(c, known):
+			if p.Classes.hasCriteria() {
+				classed = append(classed, p)
+			} else {
+				general = append(general, p)
+			}
+		}
+	}
+	return append(classed, general...)
+}
+
+// Boot returns the boot settings for a client: the reservation's when it
+// has them, else the subnet's; and the boot file of the first rule that
+// fits the client ("" when none does).
+func (sn *Subnet) BootFor(r *Reservation, c *ClientInfo) (b *Boot, file string) {
+	b = sn.Boot
+	if r != nil && r.Boot != nil {
+		b = r.Boot
+	}
+	if b == nil {
+		return nil, ""
+	}
+	for _, rule := range b.Rules {
+		if rule.fits(c) {
+			return b, rule.File
+		}
+	}
+	return b, ""
+}
+
+// Subnet returns the pool's subnet.
+func (p *Pool) Subnet() *Subnet { return p.subnet }
+
+// Opts returns the pool's options merged over its subnet's.
+func (p *Pool) Opts() options.Set { return p.opts }
+
+// Lease returns the pool's lease times merged over its subnet's.
+func (p *Pool) Lease() LeaseTimes { return p.lease }
+
+// Contains reports whether the pool can hand out a.
+func (p *Pool) Contains(a netip.Addr) bool { return a.Is4() && p.avail.contains(U32(a)) }
+
+// Size returns how many addresses the pool can hand out.
+func (p *Pool) Size() int64 { return p.avail.size() }
+
+// Spans returns the addresses the pool can hand out, as sorted ranges.
+func (p *Pool) Spans() []Range { return p.avail.ranges() }
+
+// NextFrom returns the first address the pool can hand out at or after a,
+// and false when there is none.
+func (p *Pool) NextFrom(a netip.Addr) (netip.Addr, bool) {
+	u := U32(a)
+	for _, sp := range p.avail {
+		if sp.hi < u {
+			continue
+		}
+		if sp.lo > u {
+			u = sp.lo
+		}
+		return Addr(u), true
+	}
+	return netip.Addr{}, false
+}
+
+// First returns the first address the pool can hand out.
+func (p *Pool) First() (netip.Addr, bool) {
+	if len(p.avail) == 0 {
+		return netip.Addr{}, false
+	}
+	return Addr(p.avail[0].lo), true
+}
+
+// Subnet returns the reservation's subnet.
+func (r *Reservation) Subnet() *Subnet { return r.subnet }
+
+// Pool returns the pool whose ranges hold the reserved address, or nil.
+func (r *Reservation) Pool() *Pool { return r.pool }
+
+// Opts returns the reservation's options merged over its pool's (when its
+// address lies in one) and its subnet's.
+func (r *Reservation) Opts() options.Set { return r.opts }
+
+// Lease returns the lease times of the reserved address.
+func (r *Reservation) Lease() LeaseTimes {
+	if r.pool != nil {
+		return r.pool.lease
+	}
+	return r.subnet.lease
+}
+
+func (c *Classes) hasCriteria() bool {
+	return c.VendorClass != "" || c.VendorClassPrefix != "" || c.UserClass != "" || len(c.ClientArch) > 0 ||
+		len(c.CircuitID) > 0 || len(c.RemoteID) > 0
+}
+
+// fits reports whether every criterion set fits the client.
+func (c *Classes) fits(ci *ClientInfo, known bool) bool {
+	switch {
+	case c.Known == KnownOnly && !known, c.Known == KnownDeny && known:
+		return false
+	case c.VendorClass != "" && ci.VendorClass != c.VendorClass,
+		c.VendorClassPrefix != "" && !strings.HasPrefix(ci.VendorClass, c.VendorClassPrefix),
+		c.UserClass != "" && !slices.Contains(ci.UserClasses, c.UserClass),
+		len(c.ClientArch) > 0 && !anyArch(c.ClientArch, ci.Arch),
+		len(c.CircuitID) > 0 && !bytes.Equal(c.CircuitID, ci.CircuitID),
+		len(c.RemoteID) > 0 && !bytes.Equal(c.RemoteID, ci.RemoteID):
+		return false
+	}
+	return true
+}
+
+func (r *BootRule) fits(ci *ClientInfo) bool {
+	switch {
+	case r.UserClass != "" && !slices.Contains(ci.UserClasses, r.UserClass),
+		r.VendorClassPrefix != "" && !strings.HasPrefix(ci.VendorClass, r.VendorClassPrefix),
+		len(r.ClientArch) > 0 && !anyArch(r.ClientArch, ci.Arch):
+		return false
+	}
+	return true
+}
+
+func anyArch(want, have []uint16) bool {
+	for _, a := range have {
+		if slices.Contains(want, a) {
+			return true
+		}
+	}
+	return false
+}

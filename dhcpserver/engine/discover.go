@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// discover answers DHCPDISCOVER with DHCPOFFER (RFC 2131 §4.3.1).
+func (t *txn) discover() (*Reply, Result) {
+	if !t.selectSubnet(netip.Addr{}) {
+		return nil, t.silent("noSubnet")
+	}
+	if t.sn.DenyUnknownClients && t.res == nil {
+		t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
+		return nil, t.silent("unknownClient")
+	}
+	req := alloc.Request{Subnet: t.sn, Client: t.r.client, Pools: t.sn.PoolsFor(&t.r.info, t.res != nil),
+		Reserved: t.res, Requested: t.r.requested}
+	for try := 0; ; try++ {
+		addr, ok := t.e.alloc.Offer(req, t.now)
+		if !ok {
+			t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
+			return nil, t.silent("noFreeAddress")
+		}
+		if t.inUse(addr) {
+			if try+1 >= t.e.set.ProbeTries {
+				return nil, t.silent("probeConflicts")
+			}
+			continue
+		}
+		lt := t.leaseTimes(addr)
+		d := lt.Grant(t.r.leaseReq)
+		m := t.reply(dhcpv4.MessageTypeOffer)
+		m.YourIPAddr = addr.AsSlice()
+		res := t.result(OutcomeOffer, "")
+		res.Addr = addr
+		return t.finish(m, addr, d, lt), res
+	}
+}
+
+// inUse probes addr when the subnet asks for it and the address is not
+// already the client's; an address that answers is put in probation.
+func (t *txn) inUse(addr netip.Addr) bool {
+	if !t.sn.Ping.Enabled || t.e.prober == nil {
+		return false
+	}
+	if b, ok := t.e.alloc.At(addr); ok && b.State == lease.Bound && alloc.ClientOfBinding(&b) == t.r.client {
+		return false
+	}
+	answered, err := t.e.prober.Probe(t.ctx, addr, t.sn.Ping.Timeout)
+	if err != nil || !answered {
+		return false
+	}
+	t.e.observer.Conflict(t.sn.Name, addr)
+	t.probation(addr, lease.Binding{})
+	return true
+}
+
+// probation commits addr as Declined until the probation period ends; the
+// client fields of who are kept, if any.
+func (t *txn) probation(addr netip.Addr, who lease.Binding) {
+	if _, _, err := t.e.alloc.Claim(t.sn.Name, addr, t.r.client, t.now); err != nil {
+		return
+	}
+	prev, stored := t.e.alloc.At(addr)
+	b := who
+	b.Subnet, b.Addr, b.State = t.sn.Name, addr, lease.Declined
+	b.Start, b.Renewed, b.Expires = t.now, t.now, t.now.Add(t.e.set.Probation)
+	b.Version = ""
+	if stored {
+		b.Version = prev.Version
+	}
+	nb, err := t.e.store.Commit(t.ctx, b)
+	if err != nil {
+		// Not stored: hold it out here at least, until the probation ends.
+		nb = b
+		nb.Version = prev.Version
+	}
+	t.e.alloc.Finish(addr, &nb, time.Time{}, t.now)
+}

@@ -1,0 +1,182 @@
+// Package engine is the RFC 2131 server state machine. Handle takes one
+// client message and returns the reply and where to send it, or nil for
+// silence. It reads the current config snapshot once per message, chooses
+// addresses through the allocator, and commits every binding to the Store
+// before it acknowledges it. Time comes from an injected Clock; the engine
+// starts no goroutines and opens no sockets, so tests drive it message by
+// message.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// Clock tells the time.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the Clock of the system.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Prober checks whether an address is in use before it is offered.
+type Prober interface {
+	// Probe reports whether a host answers at addr within timeout.
+	Probe(ctx context.Context, addr netip.Addr, timeout time.Duration) (bool, error)
+}
+
+// Settings tune the engine; the zero value of a field means its default.
+type Settings struct {
+	// OfferHold is how long an offered address is kept for the client
+	// (default 30s).
+	OfferHold time.Duration
+	// Probation is how long a declined or conflicting address stays out of
+	// service (default 1h).
+	Probation time.Duration
+	// Headroom is how far, as a fraction of the lease time, the stored
+	// expiry runs ahead of the lease a client is told, so that renewals
+	// need no write until the client's lease would pass the stored one
+	// (default 1.0: about one write per three renewals). Zero keeps the
+	// default; negative disables it (every renewal writes).
+	Headroom float64
+	// ProbeTries is how many addresses a DISCOVER may probe before it gives
+	// up (default 4).
+	ProbeTries int
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.OfferHold == 0 {
+		s.OfferHold = 30 * time.Second
+	}
+	if s.Probation == 0 {
+		s.Probation = time.Hour
+	}
+	if s.Headroom == 0 {
+		s.Headroom = 1
+	}
+	if s.Headroom < 0 {
+		s.Headroom = 0
+	}
+	if s.ProbeTries == 0 {
+		s.ProbeTries = 4
+	}
+	return s
+}
+
+// Engine answers DHCP client messages. It is safe for concurrent use.
+type Engine struct {
+	snap     atomic.Pointer[config.Snapshot]
+	alloc    *alloc.Allocator
+	store    lease.Store
+	clock    Clock
+	prober   Prober
+	observer Observer
+	set      Settings
+	ready    atomic.Bool
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the engine's clock (default: the system's).
+func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithProber sets the prober used for subnets with ping checks.
+func WithProber(p Prober) Option { return func(e *Engine) { e.prober = p } }
+
+// WithObserver sets who hears of declines, conflicts, exhaustion and
+// refused clients.
+func WithObserver(o Observer) Option { return func(e *Engine) { e.observer = o } }
+
+// WithSettings sets the engine's settings.
+func WithSettings(s Settings) Option { return func(e *Engine) { e.set = s } }
+
+// New returns an Engine that persists bindings to store. It answers
+// nothing until it has a snapshot (SetSnapshot) and its bindings (Load).
+func New(store lease.Store, opts ...Option) *Engine {
+	e := &Engine{store: store, clock: SystemClock{}, observer: NopObserver{}}
+	for _, o := range opts {
+		o(e)
+	}
+	e.set = e.set.withDefaults()
+	e.alloc = alloc.New(e.set.OfferHold)
+	return e
+}
+
+// SetSnapshot makes s the configuration the engine serves from. It
+// replaces the previous one atomically; bindings are kept.
+func (e *Engine) SetSnapshot(s *config.Snapshot) {
+	e.alloc.SetSnapshot(s)
+	e.snap.Store(s)
+}
+
+// Snapshot returns the configuration the engine serves from, or nil.
+func (e *Engine) Snapshot() *config.Snapshot { return e.snap.Load() }
+
+// Load reads every binding from the store. The engine answers no message
+// before Load has succeeded.
+func (e *Engine) Load(ctx context.Context) error {
+	bs, err := e.store.List(ctx)
+	if err != nil {
+		return fmt.Errorf("listing bindings: %w", err)
+	}
+	e.alloc.Load(bs)
+	e.ready.Store(true)
+	return nil
+}
+
+// Ready reports whether the engine has its bindings and a snapshot.
+func (e *Engine) Ready() bool { return e.ready.Load() && e.snap.Load() != nil }
+
+// Allocator returns the engine's allocator, for status and revocations.
+func (e *Engine) Allocator() *alloc.Allocator { return e.alloc }
+
+// Meta is what the transport knows of a message besides its bytes.
+type Meta struct {
+	// Interface is the name of the interface the message arrived on.
+	Interface string
+	// LocalAddr is the server's address on that interface; it is the
+	// server identifier of subnets that configure none.
+	LocalAddr netip.Addr
+	// Broadcast says the message was sent to a broadcast address.
+	Broadcast bool
+}
+
+// Handle answers one client message. It returns the reply and where to
+// send it, or a nil Reply for silence; Result says what happened either
+// way. It never panics on a malformed message.
+func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply, Result) {
+	if !e.Ready() {
+		return nil, drop(m, "notReady")
+	}
+	r, why := parse(m)
+	if why != "" {
+		return nil, drop(m, why)
+	}
+	snap := e.snap.Load()
+	t := &txn{e: e, ctx: ctx, r: r, in: in, now: e.clock.Now(), snap: snap}
+	switch r.mt {
+	case dhcpv4.MessageTypeDiscover:
+		return t.discover()
+	case dhcpv4.MessageTypeRequest:
+		return t.request()
+	case dhcpv4.MessageTypeDecline:
+		return t.decline()
+	case dhcpv4.MessageTypeRelease:
+		return t.release()
+	case dhcpv4.MessageTypeInform:
+		return t.inform()
+	}
+	return nil, t.silent("unsupportedType")
+}

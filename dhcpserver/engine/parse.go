@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+)
+
+// Option codes the engine reads or writes itself.
+const (
+	optHostname      = 12
+	optRequestedAddr = 50
+	optLeaseTime     = 51
+	optOverload      = 52
+	optMessageType   = 53
+	optServerID      = 54
+	optParamRequest  = 55
+	optMessage       = 56
+	optMaxSize       = 57
+	optRenewal       = 58
+	optRebinding     = 59
+	optVendorClass   = 60
+	optClientID      = 61
+	optUserClass     = 77
+	optRelayInfo     = 82
+	optClientArch    = 93
+	optSubnetSelect  = 118
+	optTFTPServer    = 66
+	optBootFile      = 67
+
+	relayCircuitID = 1
+	relayRemoteID  = 2
+	relayLinkSel   = 5
+)
+
+// request is a client message with the fields the engine uses decoded.
+type request struct {
+	m         *dhcpv4.DHCPv4
+	mt        dhcpv4.MessageType
+	client    alloc.Client
+	info      config.ClientInfo
+	ciaddr    netip.Addr
+	giaddr    netip.Addr
+	requested netip.Addr
+	serverID  netip.Addr
+	linkSel   netip.Addr
+	leaseReq  time.Duration
+	prl       []byte
+	maxSize   int
+	hostname  string
+	relay     []byte
+}
+
+// parse decodes a message, or says why it is dropped.
+func parse(m *dhcpv4.DHCPv4) (*request, string) {
+	if m.OpCode != dhcpv4.OpcodeBootRequest {
+		return nil, "notRequest"
+	}
+	mt := m.Options.Get(dhcpv4.OptionDHCPMessageType)
+	if len(mt) != 1 {
+		return nil, "noMessageType"
+	}
+	if len(m.ClientHWAddr) == 0 && len(m.Options.Get(dhcpv4.OptionClientIdentifier)) == 0 {
+		return nil, "noClientIdentity"
+	}
+	r := &request{m: m, mt: dhcpv4.MessageType(mt[0])}
+	r.ciaddr = addr4(m.ClientIPAddr)
+	r.giaddr = addr4(m.GatewayIPAddr)
+	o := m.Options
+	r.requested = addr4(o.Get(dhcpv4.OptionRequestedIPAddress))
+	r.serverID = addr4(o.Get(dhcpv4.OptionServerIdentifier))
+	if v := o.Get(dhcpv4.OptionIPAddressLeaseTime); len(v) == 4 {
+		r.leaseReq = time.Duration(binary.BigEndian.Uint32(v)) * time.Second
+	}
+	r.prl = o.Get(dhcpv4.OptionParameterRequestList)
+	r.maxSize = 576
+	if v := o.Get(dhcpv4.OptionMaximumDHCPMessageSize); len(v) == 2 && int(binary.BigEndian.Uint16(v)) > r.maxSize {
+		r.maxSize = int(binary.BigEndian.Uint16(v))
+	}
+	r.hostname = string(o.Get(dhcpv4.OptionHostName))
+	r.info = clientInfo(m)
+	r.client = alloc.ClientOf(r.info.ClientID, m.ClientHWAddr)
+	r.relay = o.Get(dhcpv4.OptionRelayAgentInformation)
+	if len(r.relay) > 0 {
+		r.info.CircuitID, r.info.RemoteID, r.linkSel = relaySubOptions(r.relay)
+	}
+	if sel := addr4(o.Get(dhcpv4.GenericOptionCode(optSubnetSelect))); sel.IsValid() {
+		r.linkSel = sel
+	}
+	return r, ""
+}
+
+func clientInfo(m *dhcpv4.DHCPv4) config.ClientInfo {
+	o := m.Options
+	ci := config.ClientInfo{HWAddr: m.ClientHWAddr, ClientID: o.Get(dhcpv4.OptionClientIdentifier),
+		VendorClass: string(o.Get(dhcpv4.OptionClassIdentifier))}
+	if uc := o.Get(dhcpv4.OptionUserClassInformation); len(uc) > 0 {
+		ci.UserClasses = userClasses(uc)
+	}
+	if a := o.Get(dhcpv4.OptionClientSystemArchitectureType); len(a) >= 2 {
+		for i := 0; i+1 < len(a); i += 2 {
+			ci.Arch = append(ci.Arch, binary.BigEndian.Uint16(a[i:]))
+		}
+	}
+	return ci
+}
+
+// userClasses decodes option 77. RFC 3004 encodes a list of
+// length-prefixed classes, but iPXE and others send plain text: the text
+// is a class when it does not parse as such a list.
+func userClasses(b []byte) []string {
+	var out []string
+	for i := 0; i < len(b); {
+		n := int(b[i])
+		if n == 0 || i+1+n > len(b) {
+			return []string{string(b)}
+		}
+		out = append(out, string(b[i+1:i+1+n]))
+		i += 1 + n
+	}
+	return append(out, string(b))
+}
+
+// relaySubOptions returns the circuit ID, remote ID and RFC 3527 link
+// selection address of an option 82 value.
+func relaySubOptions(b []byte) (circuit, remote []byte, link netip.Addr) {
+	for i := 0; i+2 <= len(b); {
+		code, n := b[i], int(b[i+1])
+		if i+2+n > len(b) {
+			break
+		}
+		v := b[i+2 : i+2+n]
+		switch code {
+		case relayCircuitID:
+			circuit = v
+		case relayRemoteID:
+			remote = v
+		case relayLinkSel:
+			link = addr4(v)
+		}
+		i += 2 + n
+	}
+	return circuit, remote, link
+}
+
+// addr4 returns the IPv4 address of 4 octets, or the zero Addr for
+// anything else and for 0.0.0.0.
+func addr4(b []byte) netip.Addr {
+	if len(b) != 4 {
+		if len(b) == 16 {
+			if a, ok := netip.AddrFromSlice(b); ok && a.Is4In6() {
+				return nonZero(a.Unmap())
+			}
+		}
+		return netip.Addr{}
+	}
+	return nonZero(netip.AddrFrom4([4]byte(b)))
+}
+
+func nonZero(a netip.Addr) netip.Addr {
+	if a.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return a
+}

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
+)
+
+const (
+	serverPort = 67
+	clientPort = 68
+)
+
+var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// reply starts a BOOTREPLY to the message: xid, flags, giaddr and chaddr
+// echoed (RFC 2131 Table 3), the message type and server identifier set,
+// and the client identifier (RFC 6842) and relay agent information
+// (RFC 3046) echoed.
+func (t *txn) reply(mt dhcpv4.MessageType) *dhcpv4.DHCPv4 {
+	q := t.r.m
+	m := &dhcpv4.DHCPv4{
+		OpCode:        dhcpv4.OpcodeBootReply,
+		HWType:        q.HWType,
+		TransactionID: q.TransactionID,
+		Flags:         q.Flags,
+		GatewayIPAddr: q.GatewayIPAddr,
+		ClientHWAddr:  q.ClientHWAddr,
+		Options:       make(dhcpv4.Options, 16),
+	}
+	m.Options[optMessageType] = []byte{byte(mt)}
+	sid := t.sid.As4()
+	m.Options[optServerID] = sid[:]
+	if id := t.r.info.ClientID; len(id) > 0 {
+		m.Options[optClientID] = id
+	}
+	if len(t.r.relay) > 0 {
+		m.Options[optRelayInfo] = t.r.relay
+	}
+	return m
+}
+
+// nak answers with a DHCPNAK: no address, no configuration.
+func (t *txn) nak(reason string) (*Reply, Result) {
+	if t.sn == nil || !t.sid.IsValid() {
+		return nil, t.silent(reason)
+	}
+	m := t.reply(dhcpv4.MessageTypeNak)
+	m.Options[optMessage] = []byte(reason)
+	order := []uint8{optMessageType, optServerID, optMessage, optClientID, optRelayInfo}
+	return &Reply{Msg: m, Order: order, MaxSize: t.maxSize(), Dest: t.dest(m, true)}, t.result(OutcomeNak, reason)
+}
+
+// finish adds the lease times, configuration and boot settings to an
+// OFFER or ACK for addr with a lease of d (d zero: an INFORM reply, which
+// carries no lease times) and says where to send it.
+func (t *txn) finish(m *dhcpv4.DHCPv4, addr netip.Addr, d time.Duration, lt config.LeaseTimes) *Reply {
+	o := &orderer{}
+	o.add(optMessageType, optServerID)
+	if d > 0 {
+		t1, t2 := lt.Timers(d)
+		m.Options[optLeaseTime] = secs(d)
+		m.Options[optRenewal] = secs(t1)
+		m.Options[optRebinding] = secs(t2)
+		o.add(optLeaseTime, optRenewal, optRebinding)
+	}
+	set := t.optionsFor(addr)
+	if h := t.hostnameOption(); h != "" {
+		m.Options[optHostname] = []byte(h)
+	}
+	t.boot(m)
+	for _, c := range t.r.prl {
+		if _, have := m.Options[c]; !have {
+			if v, ok := set.Get(c); ok {
+				m.Options[c] = v
+			}
+		}
+		if _, ok := m.Options[c]; ok {
+			o.add(c)
+		}
+	}
+	for _, c := range []uint8{options.CodeSubnetMask, options.CodeRouters, options.CodeDNSServers, options.CodeDomainName} {
+		if v, ok := set.Get(c); ok && !o.has(c) {
+			m.Options[c] = v
+			o.add(c)
+		}
+	}
+	for _, c := range []uint8{optHostname, optBootFile, optVendorClass, optClientID, optRelayInfo} {
+		if _, ok := m.Options[c]; ok {
+			o.add(c)
+		}
+	}
+	return &Reply{Msg: m, Order: o.codes, MaxSize: t.maxSize(), Dest: t.dest(m, false)}
+}
+
+// optionsFor returns the options for this client at addr: its
+// reservation's, else its pool's, else its subnet's.
+func (t *txn) optionsFor(addr netip.Addr) options.Set {
+	if t.res != nil && t.res.Addr == addr {
+		return t.res.Opts()
+	}
+	if p := t.sn.PoolFor(addr); p != nil {
+		return p.Opts()
+	}
+	if addr.IsValid() {
+		if r := t.sn.ReservationAt(addr); r != nil && r.Pool() != nil {
+			return r.Pool().Opts()
+		}
+	}
+	return t.sn.Opts()
+}
+
+// hostnameOption is the host name to send: only a reservation's; a
+// client's own name is its to keep.
+func (t *txn) hostnameOption() string {
+	if t.res != nil {
+		return t.res.Hostname
+	}
+	return ""
+}
+
+// boot sets siaddr, sname and file for a network-booting client, and the
+// boot file option where the client asked for it or it does not fit the
+// file field. PXE and UEFI HTTP boot clients get their vendor class back
+// (option 60), which their firmware requires of a boot server.
+func (t *txn) boot(m *dhcpv4.DHCPv4) {
+	b, file := t.sn.BootFor(t.res, &t.r.info)
+	if b != nil {
+		if b.NextServer.IsValid() {
+			m.ServerIPAddr = b.NextServer.AsSlice()
+		}
+		m.ServerHostName = b.ServerName
+	}
+	if file != "" {
+		if len(file) < 128 {
+			m.BootFileName = file
+		}
+		if len(file) >= 128 || wants(t.r.prl, optBootFile) {
+			m.Options[optBootFile] = []byte(file)
+		}
+	}
+	for _, vc := range []string{"PXEClient", "HTTPClient"} {
+		if strings.HasPrefix(t.r.info.VendorClass, vc) {
+			m.Options[optVendorClass] = []byte(vc)
+		}
+	}
+}
+
+func wants(prl []byte, code uint8) bool {
+	for _, c := range prl {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// dest says where a reply goes (RFC 2131 §4.1): to the relay when
+// relayed, broadcast for a NAK, to ciaddr when the client has an address,
+// broadcast when it asked for it, and otherwise unicast to its hardware
+// address and the offered address.
+func (t *txn) dest(m *dhcpv4.DHCPv4, nak bool) Dest {
+	r := t.r
+	switch {
+	case r.giaddr.IsValid():
+		if nak {
+			m.SetBroadcast()
+		}
+		return Dest{Addr: netip.AddrPortFrom(r.giaddr, serverPort)}
+	case nak:
+		return Dest{Addr: netip.AddrPortFrom(limitedBroadcast, clientPort), Broadcast: true}
+	case r.ciaddr.IsValid():
+		return Dest{Addr: netip.AddrPortFrom(r.ciaddr, clientPort)}
+	case r.m.IsBroadcast():
+		return Dest{Addr: netip.AddrPortFrom(limitedBroadcast, clientPort), Broadcast: true}
+	}
+	yi := addr4(m.YourIPAddr)
+	if !yi.IsValid() {
+		return Dest{Addr: netip.AddrPortFrom(limitedBroadcast, clientPort), Broadcast: true}
+	}
+	return Dest{Addr: netip.AddrPortFrom(yi, clientPort), HWAddr: r.m.ClientHWAddr}
+}
+
+// maxSize is the largest DHCP message the client accepts: its option 57
+// (at least 576) less the IP and UDP headers it counts.
+func (t *txn) maxSize() int { return t.r.maxSize - 28 }
+
+func secs(d time.Duration) []byte {
+	s := d / time.Second
+	if s > 0xffffffff {
+		s = 0xffffffff
+	}
+	return binary.BigEndian.AppendUint32(nil, uint32(s))
+}
+
+// orderer collects option codes in order, each once.
+type orderer struct {
+	seen  [256]bool
+	codes []uint8
+}
+
+func (o *orderer) add(codes ...uint8) {
+	for _, c := range codes {
+		if !o.seen[c] {
+			o.seen[c] = true
+			o.codes = append(o.codes, c)
+		}
+	}
+}
+
+func (o *orderer) has(c uint8) bool { return o.seen[c] }

@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// request answers DHCPREQUEST in each client state (RFC 2131 §4.3.2).
+func (t *txn) request() (*Reply, Result) {
+	r := t.r
+	switch {
+	case r.serverID.IsValid():
+		return t.selecting()
+	case r.requested.IsValid() && !r.ciaddr.IsValid():
+		return t.initReboot()
+	case r.ciaddr.IsValid():
+		return t.renewing()
+	}
+	return nil, t.silent("malformedRequest")
+}
+
+// selecting: the client chose an offer; only the server it named answers.
+func (t *txn) selecting() (*Reply, Result) {
+	r := t.r
+	want := r.requested
+	if !want.IsValid() {
+		want = r.ciaddr
+	}
+	if !t.selectSubnet(want) {
+		return nil, t.silent("noSubnet")
+	}
+	if r.serverID != t.sid {
+		if want.IsValid() {
+			t.e.alloc.DropOffer(want, r.client, t.now)
+		}
+		return nil, t.silent("otherServer")
+	}
+	if !want.IsValid() {
+		return t.nak("noRequestedAddress")
+	}
+	if !t.sn.Prefix.Contains(want) || !t.servable(want) {
+		return t.nak("addressNotServed")
+	}
+	return t.bind(want, false)
+}
+
+// initReboot: a client that remembers its address asks to keep it.
+func (t *txn) initReboot() (*Reply, Result) {
+	r := t.r
+	if !t.selectSubnet(r.requested) {
+		return nil, t.silent("noSubnet")
+	}
+	if !t.sn.Prefix.Contains(r.requested) {
+		return t.nak("wrongNetwork")
+	}
+	return t.confirm(r.requested, true)
+}
+
+// renewing: a bound client extends its lease, unicast to this server
+// (RENEWING) or broadcast to any (REBINDING).
+func (t *txn) renewing() (*Reply, Result) {
+	if !t.selectSubnet(t.r.ciaddr) {
+		return nil, t.silent("noSubnet")
+	}
+	return t.confirm(t.r.ciaddr, t.in.Broadcast)
+}
+
+// confirm answers a client asking to keep addr. A client this server
+// knows gets an ACK for its own address and a NAK for another; an unknown
+// client gets a NAK when it asked this server by name (RENEWING) or the
+// subnet is authoritative, and silence otherwise, since another server
+// may know it.
+func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
+	if t.res != nil && t.res.Addr != addr && t.e.alloc.Available(t.res.Addr, t.r.client, t.now) {
+		return t.nak("reservedElsewhere")
+	}
+	b, _, known := t.e.alloc.Binding(t.sn.Name, t.r.client)
+	switch {
+	case known && b.Addr == addr && b.State != lease.Declined:
+		return t.bind(addr, true)
+	case known && b.State == lease.Bound && b.Addr != addr:
+		return t.nak("wrongAddress")
+	case t.res != nil && t.res.Addr == addr:
+		return t.bind(addr, true)
+	case !mayBeOthers || t.sn.Authoritative:
+		return t.nak("unknownLease")
+	}
+	return nil, t.silent("unknownLease")
+}
+
+// bind commits addr for the client and acknowledges it. renewal says the
+// client already holds it, so a lease whose address is no longer served is
+// honoured until it ends but not extended.
+func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
+	r := t.r
+	prev, stored, err := t.e.alloc.Claim(t.sn.Name, addr, r.client, t.now)
+	switch {
+	case errors.Is(err, alloc.ErrBusy):
+		return nil, t.silent("commitInFlight")
+	case err != nil:
+		return t.nak("addressHeld")
+	}
+	mine := stored && alloc.ClientOfBinding(&prev) == r.client && prev.State == lease.Bound
+	if !t.servable(addr) {
+		if !renewal || !mine || !prev.Expires.After(t.now) {
+			t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
+			return t.nak("addressNotServed")
+		}
+		t.e.alloc.Finish(addr, &prev, time.Time{}, t.now)
+		return t.ack(addr, prev.Expires.Sub(t.now), t.leaseTimes(addr))
+	}
+	lt := t.leaseTimes(addr)
+	d := lt.Grant(r.leaseReq)
+	granted := t.now.Add(d)
+	if mine && t.covers(&prev, granted) {
+		t.e.alloc.Finish(addr, &prev, granted, t.now)
+		return t.ack(addr, d, lt)
+	}
+	b := t.binding(addr, d, prev, stored)
+	nb, err := t.commit(b, prev)
+	if err != nil {
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
+		return t.commitFailed(err, addr, prev, mine)
+	}
+	t.e.alloc.Finish(addr, &nb, granted, t.now)
+	return t.ack(addr, d, lt)
+}
+
+// covers reports whether the stored binding already covers a lease to
+// granted, so the renewal needs no write (renewals are amortised).
+func (t *txn) covers(prev *lease.Binding, granted time.Time) bool {
+	r := t.r
+	return !prev.Expires.Before(granted) && prev.Hostname == t.hostname() && prev.Relay == r.giaddr &&
+		string(prev.CircuitID) == string(r.info.CircuitID) && string(prev.HWAddr) == string(r.m.ClientHWAddr)
+}
+
+// commit writes b; when the store reports that the same client's binding
+// was written by another server, it retries once on top of that one.
+func (t *txn) commit(b lease.Binding, prev lease.Binding) (lease.Binding, error) {
+	nb, err := t.e.store.Commit(t.ctx, b)
+	var ce *lease.ConflictError
+	if errors.As(err, &ce) && ce.Holder != nil {
+		t.e.alloc.Observe(*ce.Holder)
+		if alloc.ClientOfBinding(ce.Holder) == t.r.client && ce.Holder.State == lease.Bound {
+			b.Version, b.Start = ce.Holder.Version, ce.Holder.Start
+			return t.e.store.Commit(t.ctx, b)
+		}
+	}
+	return nb, err
+}
+
+// commitFailed answers a request whose commit failed. An address another
+// writer holds, or whose Lease was deleted, gets a NAK. When the store is
+// unreachable, a renewal the stored binding still covers is acknowledged
+// until that stored expiry; anything else gets silence, never a NAK.
+func (t *txn) commitFailed(err error, addr netip.Addr, prev lease.Binding, mine bool) (*Reply, Result) {
+	switch {
+	case errors.Is(err, lease.ErrConflict):
+		return t.nak("addressHeld")
+	case errors.Is(err, lease.ErrNotFound):
+		t.e.alloc.Forget(t.sn.Name, addr)
+		return t.nak("leaseRevoked")
+	case mine && prev.Expires.Sub(t.now) >= time.Second:
+		return t.ack(addr, prev.Expires.Sub(t.now), t.leaseTimes(addr))
+	}
+	return nil, t.silent("storeUnavailable")
+}
+
+// binding is the binding to store for addr: the client as it asked now,
+// expiring after the lease plus headroom.
+func (t *txn) binding(addr netip.Addr, d time.Duration, prev lease.Binding, stored bool) lease.Binding {
+	r := t.r
+	b := lease.Binding{Subnet: t.sn.Name, Addr: addr, HWAddr: r.m.ClientHWAddr, ClientID: r.info.ClientID,
+		Hostname: t.hostname(), State: lease.Bound, Start: t.now, Renewed: t.now,
+		Expires: t.now.Add(d + time.Duration(float64(d)*t.e.set.Headroom)), Pool: t.poolName(addr),
+		Relay: r.giaddr, CircuitID: r.info.CircuitID, RemoteID: r.info.RemoteID, VendorClass: r.info.VendorClass}
+	if len(r.info.UserClasses) > 0 {
+		b.UserClass = r.info.UserClasses[0]
+	}
+	if len(r.info.Arch) > 0 {
+		b.ClientArch, b.HasArch = r.info.Arch[0], true
+	}
+	if t.res != nil && t.res.Addr == addr {
+		b.Reservation = t.res.Name
+	}
+	if stored {
+		b.Version = prev.Version
+		if prev.State == lease.Bound && alloc.ClientOfBinding(&prev) == r.client && prev.Expires.After(t.now) {
+			b.Start = prev.Start
+		}
+	}
+	return b
+}
+
+// hostname is the client's host name: its reservation's, else its own.
+func (t *txn) hostname() string {
+	if t.res != nil && t.res.Hostname != "" {
+		return t.res.Hostname
+	}
+	return t.r.hostname
+}
+
+// ack builds a DHCPACK for addr with a lease of d.
+func (t *txn) ack(addr netip.Addr, d time.Duration, lt config.LeaseTimes) (*Reply, Result) {
+	m := t.reply(dhcpv4.MessageTypeAck)
+	m.ClientIPAddr = t.r.m.ClientIPAddr
+	m.YourIPAddr = addr.AsSlice()
+	res := t.result(OutcomeAck, "")
+	res.Addr = addr
+	return t.finish(m, addr, d, lt), res
+}

@@ -1,0 +1,87 @@
+// Package lease defines a binding of an address to a client, the Store
+// contract the engine persists bindings through, and an in-memory Store for
+// tests and benchmarks.
+package lease
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// State is the state of a binding.
+type State uint8
+
+// Binding states.
+const (
+	// Bound: the client holds the address until Expires.
+	Bound State = iota + 1
+	// Released: the client gave the address back (DHCPRELEASE).
+	Released
+	// Declined: a client found the address in use (DHCPDECLINE), or a ping
+	// probe was answered; the address is out of service until Expires.
+	Declined
+	// Expired: the client did not renew in time.
+	Expired
+)
+
+var stateNames = [...]string{"", "Bound", "Released", "Declined", "Expired"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "State(?)"
+}
+
+// ParseState returns the State of a name from String, and false for an
+// unknown name.
+func ParseState(name string) (State, bool) {
+	for i, n := range stateNames {
+		if n == name && i > 0 {
+			return State(i), true
+		}
+	}
+	return 0, false
+}
+
+// Binding is one address bound to one client, as committed to a Store.
+type Binding struct {
+	Subnet      string
+	Addr        netip.Addr
+	HWAddr      net.HardwareAddr
+	ClientID    []byte
+	Hostname    string
+	State       State
+	Start       time.Time
+	Renewed     time.Time
+	Expires     time.Time
+	Pool        string
+	Reservation string
+	Relay       netip.Addr
+	CircuitID   []byte
+	RemoteID    []byte
+	VendorClass string
+	UserClass   string
+	ClientArch  uint16
+	HasArch     bool
+	// Version is the Store's version of the binding: empty for one never
+	// stored. The Store sets it; the caller passes it back unchanged.
+	Version string
+}
+
+// SameClient reports whether b and o belong to the same client: the same
+// client identifier when both have one, else the same hardware address.
+func (b *Binding) SameClient(o *Binding) bool {
+	if len(b.ClientID) > 0 || len(o.ClientID) > 0 {
+		return bytes.Equal(b.ClientID, o.ClientID)
+	}
+	return bytes.Equal(b.HWAddr, o.HWAddr)
+}
+
+// Active reports whether b holds its address at now: bound and not yet
+// expired, or declined and still in probation.
+func (b *Binding) Active(now time.Time) bool {
+	return (b.State == Bound || b.State == Declined) && now.Before(b.Expires)
+}
