@@ -154,8 +154,8 @@ func TestDiscoverRequestedLeaseTime(t *testing.T) {
 	}{
 		{0, 600},
 		{30 * time.Minute, 1800},
-		{10 * time.Second, 60},         // below min
-		{48 * time.Hour, 3600},         // above max
+		{10 * time.Second, 60},           // below min
+		{48 * time.Hour, 3600},           // above max
 		{0xffffffff * time.Second, 3600}, // infinite, capped
 	}
 	for _, tt := range tests {

@@ -58,7 +58,6 @@ type harness struct {
 	obs   *recorder
 }
 
-
 func newHarness(t *testing.T, subnets []*config.Subnet, opts ...Option) *harness {
 	t.Helper()
 	h := &harness{t: t, store: lease.NewMemory(), clock: &fakeClock{t: t0}, obs: &recorder{}}
@@ -147,7 +146,7 @@ func relayed(giaddr string) dhcpv4.Modifier { return dhcpv4.WithGatewayIP(net.Pa
 
 // recorder is an Observer that remembers what it heard.
 type recorder struct {
-	mu                                   sync.Mutex
+	mu                                      sync.Mutex
 	declined, conflicts, exhausted, refused []string
 }
 

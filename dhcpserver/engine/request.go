@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
 	"time"
@@ -109,12 +110,13 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 	}
 	mine := stored && alloc.ClientOfBinding(&prev) == r.client && prev.State == lease.Bound
 	if !t.servable(addr) {
-		if !renewal || !mine || !prev.Expires.After(t.now) {
+		end := t.toldEnd(prev)
+		if !renewal || !mine || !end.After(t.now) {
 			t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 			return t.nak("addressNotServed")
 		}
-		t.e.alloc.Finish(addr, &prev, time.Time{}, t.now)
-		return t.ack(addr, prev.Expires.Sub(t.now), t.leaseTimes(addr))
+		t.e.alloc.Finish(addr, &prev, end, t.now)
+		return t.ack(addr, end.Sub(t.now), t.leaseTimes(addr))
 	}
 	lt := t.leaseTimes(addr)
 	d := lt.Grant(r.leaseReq)
@@ -131,6 +133,15 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 	}
 	t.e.alloc.Finish(addr, &nb, granted, t.now)
 	return t.ack(addr, d, lt)
+}
+
+// toldEnd is when the lease the client was last told ends: as the
+// allocator remembers it, else as stored.
+func (t *txn) toldEnd(prev lease.Binding) time.Time {
+	if b, granted, ok := t.e.alloc.Binding(t.sn.Name, t.r.client); ok && b.Addr == prev.Addr && !granted.IsZero() {
+		return granted
+	}
+	return prev.Expires
 }
 
 // covers reports whether the stored binding already covers a lease to
@@ -177,10 +188,11 @@ func (t *txn) commitFailed(err error, addr netip.Addr, prev lease.Binding, mine 
 // expiring after the lease plus headroom.
 func (t *txn) binding(addr netip.Addr, d time.Duration, prev lease.Binding, stored bool) lease.Binding {
 	r := t.r
-	b := lease.Binding{Subnet: t.sn.Name, Addr: addr, HWAddr: r.m.ClientHWAddr, ClientID: r.info.ClientID,
+	// Copies: the message's bytes belong to the transport's buffer.
+	b := lease.Binding{Subnet: t.sn.Name, Addr: addr, HWAddr: bytes.Clone(r.m.ClientHWAddr), ClientID: bytes.Clone(r.info.ClientID),
 		Hostname: t.hostname(), State: lease.Bound, Start: t.now, Renewed: t.now,
 		Expires: t.now.Add(d + time.Duration(float64(d)*t.e.set.Headroom)), Pool: t.poolName(addr),
-		Relay: r.giaddr, CircuitID: r.info.CircuitID, RemoteID: r.info.RemoteID, VendorClass: r.info.VendorClass}
+		Relay: r.giaddr, CircuitID: bytes.Clone(r.info.CircuitID), RemoteID: bytes.Clone(r.info.RemoteID), VendorClass: r.info.VendorClass}
 	if len(r.info.UserClasses) > 0 {
 		b.UserClass = r.info.UserClasses[0]
 	}
