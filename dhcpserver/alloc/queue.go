@@ -8,8 +8,6 @@ type queue struct {
 
 func (q *queue) push(u uint32) { q.items = append(q.items, u) }
 
-func (q *queue) len() int { return len(q.items) - q.head }
-
 func (q *queue) pop() (uint32, bool) {
 	if q.head == len(q.items) {
 		return 0, false

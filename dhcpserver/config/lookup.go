@@ -91,7 +91,7 @@ func (sn *Subnet) PoolsFor(c *ClientInfo, known bool) []*Pool {
 	return append(classed, general...)
 }
 
-// Boot returns the boot settings for a client: the reservation's when it
+// BootFor returns the boot settings for a client: the reservation's when it
 // has them, else the subnet's; and the boot file of the first rule that
 // fits the client ("" when none does).
 func (sn *Subnet) BootFor(r *Reservation, c *ClientInfo) (b *Boot, file string) {

@@ -20,8 +20,8 @@ import (
 func benchEngine(b *testing.B) *Engine {
 	sn := &config.Subnet{Name: "big", Prefix: netip.MustParsePrefix("10.0.0.0/8"), ServerID: serverIP, Interfaces: []string{"eth1"},
 		LeaseTimes: config.LeaseTimes{Default: time.Hour},
-		Options: options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, DNSServers: []netip.Addr{ip("10.0.0.2")}, DomainName: "corp.example"},
-		Pools:   []*config.Pool{{Name: "all", Ranges: []config.Range{{Start: ip("10.0.1.0"), End: ip("10.255.255.254")}}}}}
+		Options:    options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, DNSServers: []netip.Addr{ip("10.0.0.2")}, DomainName: "corp.example"},
+		Pools:      []*config.Pool{{Name: "all", Ranges: []config.Range{{Start: ip("10.0.1.0"), End: ip("10.255.255.254")}}}}}
 	s, err := config.New(sn)
 	if err != nil {
 		b.Fatal(err)

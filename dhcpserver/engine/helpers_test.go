@@ -138,8 +138,8 @@ func initReboot(hw net.HardwareAddr, addr netip.Addr, mods ...dhcpv4.Modifier) *
 		dhcpv4.WithOption(dhcpv4.OptRequestedIPAddress(addr.AsSlice()))}, mods...)...)
 }
 
-func renewing(hw net.HardwareAddr, addr netip.Addr, mods ...dhcpv4.Modifier) *dhcpv4.DHCPv4 {
-	return msg(dhcpv4.MessageTypeRequest, hw, append([]dhcpv4.Modifier{dhcpv4.WithClientIP(addr.AsSlice())}, mods...)...)
+func renewing(hw net.HardwareAddr, addr netip.Addr) *dhcpv4.DHCPv4 {
+	return msg(dhcpv4.MessageTypeRequest, hw, dhcpv4.WithClientIP(addr.AsSlice()))
 }
 
 func relayed(giaddr string) dhcpv4.Modifier { return dhcpv4.WithGatewayIP(net.ParseIP(giaddr).To4()) }

@@ -126,7 +126,7 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 		return t.ack(addr, d, lt)
 	}
 	b := t.binding(addr, d, prev, stored)
-	nb, err := t.commit(b, prev)
+	nb, err := t.commit(b)
 	if err != nil {
 		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 		return t.commitFailed(err, addr, prev, mine)
@@ -154,7 +154,7 @@ func (t *txn) covers(prev *lease.Binding, granted time.Time) bool {
 
 // commit writes b; when the store reports that the same client's binding
 // was written by another server, it retries once on top of that one.
-func (t *txn) commit(b lease.Binding, prev lease.Binding) (lease.Binding, error) {
+func (t *txn) commit(b lease.Binding) (lease.Binding, error) {
 	nb, err := t.e.store.Commit(t.ctx, b)
 	var ce *lease.ConflictError
 	if errors.As(err, &ce) && ce.Holder != nil {

@@ -15,19 +15,22 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
+// MinMaxSize is the largest DHCP message every client accepts: the 576
+// octets of RFC 2131 less the IP and UDP headers.
+const MinMaxSize = 576 - 28
+
 const (
-	headerLen  = 236
-	cookieLen  = 4
-	snameLen   = 64
-	fileLen    = 128
-	snameOff   = 44
-	fileOff    = 108
-	minLen     = 300 // BOOTP (RFC 951) minimum, which some relays enforce
-	optPad     = 0
-	optEnd     = 255
-	optOverld  = 52
-	optRelay   = 82
-	MinMaxSize = 576 - 28 // the smallest message every client accepts
+	headerLen = 236
+	cookieLen = 4
+	snameLen  = 64
+	fileLen   = 128
+	snameOff  = 44
+	fileOff   = 108
+	minLen    = 300 // BOOTP (RFC 951) minimum, which some relays enforce
+	optPad    = 0
+	optEnd    = 255
+	optOverld = 52
+	optRelay  = 82
 )
 
 var magicCookie = [4]byte{99, 130, 83, 99}

@@ -1,0 +1,195 @@
+package alloc
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func subnet(hi string) *config.Subnet {
+	lo := "10.0.0.10"
+	return &config.Subnet{Name: "s", Prefix: netip.MustParsePrefix("10.0.0.0/8"),
+		Excluded:     []config.Range{config.Single(netip.MustParseAddr("10.0.0.12"))},
+		Reservations: []*config.Reservation{{Name: "r", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: netip.MustParseAddr("10.0.0.13")}},
+		Pools:        []*config.Pool{{Name: "p", Ranges: []config.Range{{Start: netip.MustParseAddr(lo), End: netip.MustParseAddr(hi)}}}}}
+}
+
+func setup(t testing.TB, sn *config.Subnet) (*Allocator, *config.Subnet) {
+	s, err := config.New(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(30 * time.Second)
+	a.SetSnapshot(s)
+	return a, sn
+}
+
+func client(i int) Client { return ClientOf(nil, []byte{0, 0, byte(i >> 16), byte(i >> 8), byte(i)}) }
+
+func bind(t testing.TB, a *Allocator, sn *config.Subnet, c Client, addr netip.Addr, until time.Time) {
+	t.Helper()
+	if _, _, err := a.Claim(sn.Name, addr, c, t0); err != nil {
+		t.Fatal(err)
+	}
+	b := lease.Binding{Subnet: sn.Name, Addr: addr, HWAddr: []byte(string(c)[1:]), State: lease.Bound, Expires: until, Version: "1"}
+	a.Finish(addr, &b, until, t0)
+}
+
+func TestOffersSkipExcludedReservedAndHeld(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.15"))
+	var got []string
+	for i := 0; ; i++ {
+		addr, ok := a.Offer(Request{Subnet: sn, Client: client(i), Pools: sn.Pools}, t0)
+		if !ok {
+			break
+		}
+		got = append(got, addr.String())
+	}
+	want := "[10.0.0.10 10.0.0.11 10.0.0.14 10.0.0.15]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("offered %v, want %s: .12 is excluded, .13 reserved", got, want)
+	}
+}
+
+func TestOfferHoldLapses(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.10"))
+	r := Request{Subnet: sn, Client: client(1), Pools: sn.Pools}
+	if _, ok := a.Offer(r, t0); !ok {
+		t.Fatal("no offer")
+	}
+	r.Client = client(2)
+	if _, ok := a.Offer(r, t0.Add(29*time.Second)); ok {
+		t.Fatal("held address offered to another client")
+	}
+	if addr, ok := a.Offer(r, t0.Add(31*time.Second)); !ok || addr.String() != "10.0.0.10" {
+		t.Fatalf("after the hold lapsed: %v %v", addr, ok)
+	}
+}
+
+func TestClaimConflicts(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.20"))
+	addr := netip.MustParseAddr("10.0.0.10")
+	if _, _, err := a.Claim(sn.Name, addr, client(1), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Claim(sn.Name, addr, client(1), t0); !errors.Is(err, ErrBusy) {
+		t.Errorf("second claim while committing: %v, want ErrBusy", err)
+	}
+	if _, _, err := a.Claim(sn.Name, addr, client(2), t0); !errors.Is(err, ErrBusy) {
+		t.Errorf("claim by another client while committing: %v, want ErrBusy", err)
+	}
+	b := lease.Binding{Subnet: sn.Name, Addr: addr, HWAddr: []byte(string(client(1))[1:]), State: lease.Bound, Expires: t0.Add(time.Hour), Version: "1"}
+	a.Finish(addr, &b, t0.Add(time.Hour), t0)
+	if _, _, err := a.Claim(sn.Name, addr, client(2), t0); !errors.Is(err, ErrHeld) {
+		t.Errorf("claim of a bound address by another client: %v, want ErrHeld", err)
+	}
+	prev, stored, err := a.Claim(sn.Name, addr, client(1), t0)
+	if err != nil || !stored || prev.Version != "1" {
+		t.Errorf("renewal claim: %v stored %v version %q", err, stored, prev.Version)
+	}
+}
+
+func TestAffinityAfterRelease(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.30"))
+	addr := netip.MustParseAddr("10.0.0.21")
+	bind(t, a, sn, client(1), addr, t0.Add(time.Hour))
+	// Released: the address is free, but the client finds it again.
+	_, _, _ = a.Claim(sn.Name, addr, client(1), t0)
+	b, _ := a.At(addr)
+	b.State = lease.Released
+	a.Finish(addr, &b, time.Time{}, t0)
+	for i := 2; i < 5; i++ {
+		if got, _ := a.Offer(Request{Subnet: sn, Client: client(i), Pools: sn.Pools}, t0); got == addr {
+			t.Fatalf("released address went to a new client while never-used ones remain")
+		}
+	}
+	if got, _ := a.Offer(Request{Subnet: sn, Client: client(1), Pools: sn.Pools}, t0); got != addr {
+		t.Errorf("returning client offered %s, want %s", got, addr)
+	}
+}
+
+func TestLoadedBindingsAreNotOffered(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.14"))
+	a.Load([]lease.Binding{
+		{Subnet: "s", Addr: netip.MustParseAddr("10.0.0.10"), HWAddr: []byte{9}, State: lease.Bound, Expires: t0.Add(time.Hour)},
+		{Subnet: "s", Addr: netip.MustParseAddr("10.0.0.11"), HWAddr: []byte{8}, State: lease.Declined, Expires: t0.Add(time.Hour)},
+		{Subnet: "s", Addr: netip.MustParseAddr("10.0.0.14"), HWAddr: []byte{7}, State: lease.Bound, Expires: t0.Add(-time.Minute)},
+	})
+	var got []string
+	for i := 0; ; i++ {
+		addr, ok := a.Offer(Request{Subnet: sn, Client: client(i), Pools: sn.Pools}, t0)
+		if !ok {
+			break
+		}
+		got = append(got, addr.String())
+	}
+	if fmt.Sprint(got) != "[10.0.0.14]" {
+		t.Errorf("offered %v, want only the expired 10.0.0.14", got)
+	}
+}
+
+func TestExpiryFreesAddress(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.10"))
+	bind(t, a, sn, client(1), netip.MustParseAddr("10.0.0.10"), t0.Add(time.Hour))
+	r := Request{Subnet: sn, Client: client(2), Pools: sn.Pools}
+	if _, ok := a.Offer(r, t0.Add(59*time.Minute)); ok {
+		t.Fatal("bound address offered before its lease ended")
+	}
+	if addr, ok := a.Offer(r, t0.Add(61*time.Minute)); !ok || addr.String() != "10.0.0.10" {
+		t.Fatalf("after expiry: %v %v", addr, ok)
+	}
+}
+
+func TestForget(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.10"))
+	addr := netip.MustParseAddr("10.0.0.10")
+	bind(t, a, sn, client(1), addr, t0.Add(time.Hour))
+	a.Forget(sn.Name, addr)
+	if _, _, ok := a.Binding(sn.Name, client(1)); ok {
+		t.Error("client still bound after Forget")
+	}
+	if got, ok := a.Offer(Request{Subnet: sn, Client: client(2), Pools: sn.Pools}, t0); !ok || got != addr {
+		t.Errorf("forgotten address not offered: %v %v", got, ok)
+	}
+}
+
+// BenchmarkOffer measures choosing and holding an address for a new client
+// in pools of growing size, each nine tenths bound already (loaded from
+// the store, as after a restart): the cost per offer stays flat.
+func BenchmarkOffer(b *testing.B) {
+	for _, size := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("pool=%d", size), func(b *testing.B) {
+			lo := config.U32(netip.MustParseAddr("10.0.0.1"))
+			hi := lo + uint32(size) - 1
+			sn := &config.Subnet{Name: "s", Prefix: netip.MustParsePrefix("10.0.0.0/8"),
+				Pools: []*config.Pool{{Name: "p", Ranges: []config.Range{{Start: config.Addr(lo), End: config.Addr(hi)}}}}}
+			a, _ := setup(b, sn)
+			bound := make([]lease.Binding, 0, size*9/10)
+			for i := 0; i < size*9/10; i++ {
+				u := lo + uint32(i*10/9)
+				bound = append(bound, lease.Binding{Subnet: "s", Addr: config.Addr(u), HWAddr: []byte{1, byte(i >> 16), byte(i >> 8), byte(i)},
+					State: lease.Bound, Expires: t0.Add(time.Hour)})
+			}
+			a.Load(bound)
+			r := Request{Subnet: sn, Pools: sn.Pools}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r.Client = client(i)
+				if _, ok := a.Offer(r, t0); !ok {
+					// The free tenth ran out: let the holds lapse and go on.
+					b.StopTimer()
+					a, _ = setup(b, sn)
+					a.Load(bound)
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
