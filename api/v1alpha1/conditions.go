@@ -29,3 +29,36 @@ const (
 	// object or its address is held by another client.
 	ConditionConflict = "Conflict"
 )
+
+// Condition reasons.
+const (
+	// ReasonServing: the object is valid and in the served configuration.
+	ReasonServing = "Serving"
+	// ReasonInvalid: the object cannot be served as written; the message
+	// says which field is at fault.
+	ReasonInvalid = "Invalid"
+	// ReasonSubnetNotFound: the Subnet the object names does not exist.
+	ReasonSubnetNotFound = "SubnetNotFound"
+	// ReasonSubnetNotReady: the Subnet the object names is not served.
+	ReasonSubnetNotReady = "SubnetNotReady"
+	// ReasonOutsideSubnet: an address or range lies outside the Subnet.
+	ReasonOutsideSubnet = "OutsideSubnet"
+	// ReasonOverlap: the object overlaps an older one of its kind.
+	ReasonOverlap = "Overlap"
+	// ReasonDuplicate: an older Reservation has the same address or
+	// identity.
+	ReasonDuplicate = "Duplicate"
+	// ReasonAddressHeld: the reserved address is bound to another client.
+	ReasonAddressHeld = "AddressHeld"
+	// ReasonNoConflict: nothing clashes with the Reservation.
+	ReasonNoConflict = "NoConflict"
+	// ReasonPoolExhausted: no address is free.
+	ReasonPoolExhausted = "PoolExhausted"
+	// ReasonAddressesFree: addresses are free.
+	ReasonAddressesFree = "AddressesFree"
+	// ReasonObjectsLeftOut: some Pools or Reservations of the Subnet are
+	// not served.
+	ReasonObjectsLeftOut = "ObjectsLeftOut"
+	// ReasonAllServed: every Pool and Reservation of the Subnet is served.
+	ReasonAllServed = "AllServed"
+)

@@ -3,6 +3,7 @@ package alloc
 import (
 	"errors"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -121,10 +122,40 @@ func (a *Allocator) observe(b lease.Binding) {
 		e = &entry{subnet: b.Subnet}
 		a.byAddr[b.Addr] = e
 	}
-	if e.stored && e.b.Version == b.Version {
+	if e.stored && !newer(b.Version, e.b.Version) {
 		return
 	}
-	a.setBinding(e, b, time.Time{})
+	granted := time.Time{}
+	if e.stored && e.owner == ClientOfBinding(&b) && !e.granted.IsZero() && !e.granted.After(b.Expires) {
+		granted = e.granted
+	}
+	a.setBinding(e, b, granted)
+}
+
+// newer reports whether version v is newer than cur. Versions that are
+// both numbers (etcd revisions, the memory store's counter) are ordered;
+// others are newer whenever they differ.
+func newer(v, cur string) bool {
+	nv, err1 := strconv.ParseUint(v, 10, 64)
+	nc, err2 := strconv.ParseUint(cur, 10, 64)
+	if err1 == nil && err2 == nil {
+		return nv > nc
+	}
+	return v != cur
+}
+
+// Deleted drops the binding of an address when the Store says it was
+// deleted at version (a revocation, or the clean-up of an old binding): the
+// address is free and its client has no binding. A binding newer than
+// version is kept.
+func (a *Allocator) Deleted(b lease.Binding) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.byAddr[b.Addr]
+	if e == nil || e.subnet != b.Subnet || !e.stored || newer(e.b.Version, b.Version) || e.pending != "" {
+		return
+	}
+	a.forget(b.Subnet, b.Addr, e)
 }
 
 // setBinding records b as the stored binding of e, told to end at granted.
@@ -153,6 +184,10 @@ func (a *Allocator) Forget(subnet string, addr netip.Addr) {
 	if e == nil || e.subnet != subnet {
 		return
 	}
+	a.forget(subnet, addr, e)
+}
+
+func (a *Allocator) forget(subnet string, addr netip.Addr, e *entry) {
 	if e.stored {
 		if cur, ok := a.byClient[clientKey{subnet, e.owner}]; ok && cur == addr {
 			delete(a.byClient, clientKey{subnet, e.owner})
@@ -191,17 +226,17 @@ func (a *Allocator) At(addr netip.Addr) (lease.Binding, bool) {
 // holder returns who holds e at now: a client, or "" with true for an
 // address in probation; false when it is free.
 func (e *entry) holder(now time.Time) (Client, bool) {
+	// A stored, active binding comes first: an offer made before another
+	// writer's binding was seen must not override it.
 	switch {
 	case e.pending != "":
 		return e.pending, true
+	case e.stored && e.b.State == lease.Declined && now.Before(e.b.Expires):
+		return "", true
+	case e.stored && e.b.State == lease.Bound && now.Before(e.end()):
+		return e.owner, true
 	case e.offerTo != "" && now.Before(e.offerUntil):
 		return e.offerTo, true
-	case !e.stored:
-		return "", false
-	case e.b.State == lease.Declined && now.Before(e.b.Expires):
-		return "", true
-	case e.b.State == lease.Bound && now.Before(e.end()):
-		return e.owner, true
 	}
 	return "", false
 }

@@ -193,3 +193,17 @@ func BenchmarkOffer(b *testing.B) {
 		})
 	}
 }
+
+func TestObservedBindingBeatsOffer(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.10"))
+	addr := netip.MustParseAddr("10.0.0.10")
+	if got, ok := a.Offer(Request{Subnet: sn, Client: client(2), Pools: sn.Pools}, t0); !ok || got != addr {
+		t.Fatal("no offer")
+	}
+	// Another server binds the address to client 1 before client 2 asks.
+	a.Observe(lease.Binding{Subnet: "s", Addr: addr, HWAddr: []byte(string(client(1))[1:]), State: lease.Bound,
+		Expires: t0.Add(time.Hour), Version: "7"})
+	if _, _, err := a.Claim(sn.Name, addr, client(2), t0); !errors.Is(err, ErrHeld) {
+		t.Errorf("claim over another client's observed binding: %v, want ErrHeld", err)
+	}
+}

@@ -20,7 +20,7 @@ func (sn *Subnet) Mask() netip.Prefix { return sn.Prefix }
 
 // Excludes reports whether a is never handed out dynamically: the network
 // or broadcast address, an excluded address or a reserved one.
-func (sn *Subnet) Excludes(a netip.Addr) bool { return sn.excluded.contains(U32(a)) }
+func (sn *Subnet) Excludes(a netip.Addr) bool { return !a.Is4() || sn.excluded.contains(U32(a)) }
 
 // ReservationFor returns the reservation of the client with these
 // identities, trying client ID, then MAC, then relay circuit ID; or nil.
@@ -62,6 +62,9 @@ func (sn *Subnet) ReservationAt(a netip.Addr) *Reservation { return sn.byAddr[a]
 
 // PoolFor returns the pool that can hand out a, or nil.
 func (sn *Subnet) PoolFor(a netip.Addr) *Pool {
+	if !a.Is4() {
+		return nil
+	}
 	u := U32(a)
 	for _, p := range sn.Pools {
 		if p.avail.contains(u) {
@@ -131,6 +134,9 @@ func (p *Pool) Spans() []Range { return p.avail.ranges() }
 // NextFrom returns the first address the pool can hand out at or after a,
 // and false when there is none.
 func (p *Pool) NextFrom(a netip.Addr) (netip.Addr, bool) {
+	if !a.Is4() {
+		return netip.Addr{}, false
+	}
 	u := U32(a)
 	for _, sp := range p.avail {
 		if sp.hi < u {

@@ -75,6 +75,23 @@ func TestDiscoverOffer(t *testing.T) {
 	}
 }
 
+func TestMaxMessageSize(t *testing.T) {
+	tests := []struct {
+		sent uint16 // 0: none
+		want int
+	}{{0, 548}, {1500, 1472}, {300, 548}, {576, 548}}
+	for _, tt := range tests {
+		h := newHarness(t, []*config.Subnet{office()})
+		var mods []dhcpv4.Modifier
+		if tt.sent > 0 {
+			mods = append(mods, dhcpv4.WithOption(dhcpv4.OptMaxMessageSize(tt.sent)))
+		}
+		if r := h.mustReply(discover(mac(1), mods...), eth1, dhcpv4.MessageTypeOffer); r.MaxSize != tt.want {
+			t.Errorf("option 57 = %d: max size %d, want %d", tt.sent, r.MaxSize, tt.want)
+		}
+	}
+}
+
 func TestDiscoverDestinations(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -93,7 +93,32 @@ func (h *harness) mustReply(m *dhcpv4.DHCPv4, in Meta, want dhcpv4.MessageType) 
 	if got := r.Msg.MessageType(); got != want {
 		h.t.Fatalf("%s got %s (%s), want %s", res.Type, got, res.Reason, want)
 	}
+	checkEcho(h.t, m, r.Msg)
 	return r
+}
+
+// checkEcho checks the header fields every reply takes from the request
+// (RFC 2131 Table 3): op, htype, hops, xid, secs, flags, giaddr, chaddr.
+func checkEcho(t *testing.T, q, m *dhcpv4.DHCPv4) {
+	t.Helper()
+	wantFlags := q.Flags
+	if m.MessageType() == dhcpv4.MessageTypeNak && addrOf(q.GatewayIPAddr).IsValid() {
+		wantFlags |= 0x8000 // a relayed NAK asks the relay to broadcast
+	}
+	switch {
+	case m.OpCode != dhcpv4.OpcodeBootReply:
+		t.Errorf("op %s, want BOOTREPLY", m.OpCode)
+	case m.HWType != q.HWType || m.HopCount != 0 || m.NumSeconds != 0:
+		t.Errorf("htype %v hops %d secs %d, want %v 0 0", m.HWType, m.HopCount, m.NumSeconds, q.HWType)
+	case m.TransactionID != q.TransactionID:
+		t.Errorf("xid %s, want %s", m.TransactionID, q.TransactionID)
+	case m.Flags != wantFlags:
+		t.Errorf("flags %#x, want %#x", m.Flags, wantFlags)
+	case addrOf(m.GatewayIPAddr) != addrOf(q.GatewayIPAddr):
+		t.Errorf("giaddr %s, want %s", m.GatewayIPAddr, q.GatewayIPAddr)
+	case m.ClientHWAddr.String() != q.ClientHWAddr.String():
+		t.Errorf("chaddr %s, want %s", m.ClientHWAddr, q.ClientHWAddr)
+	}
 }
 
 func (h *harness) mustSilence(m *dhcpv4.DHCPv4, in Meta, reason string) {

@@ -152,15 +152,22 @@ func (t *txn) covers(prev *lease.Binding, granted time.Time) bool {
 		string(prev.CircuitID) == string(r.info.CircuitID) && string(prev.HWAddr) == string(r.m.ClientHWAddr)
 }
 
-// commit writes b; when the store reports that the same client's binding
-// was written by another server, it retries once on top of that one.
+// commit writes b. When the store reports a binding this engine had not
+// seen (written by another server, or marked Expired by the lease
+// controller) that is the same client's or no longer active, it retries
+// once on top of it.
 func (t *txn) commit(b lease.Binding) (lease.Binding, error) {
 	nb, err := t.e.store.Commit(t.ctx, b)
 	var ce *lease.ConflictError
 	if errors.As(err, &ce) && ce.Holder != nil {
-		t.e.alloc.Observe(*ce.Holder)
-		if alloc.ClientOfBinding(ce.Holder) == t.r.client && ce.Holder.State == lease.Bound {
-			b.Version, b.Start = ce.Holder.Version, ce.Holder.Start
+		h := ce.Holder
+		t.e.alloc.Observe(*h)
+		mine := alloc.ClientOfBinding(h) == t.r.client
+		if mine || !h.Active(t.now) {
+			b.Version = h.Version
+			if mine && h.Active(t.now) {
+				b.Start = h.Start
+			}
 			return t.e.store.Commit(t.ctx, b)
 		}
 	}

@@ -123,3 +123,14 @@ func (e *Env) Kubectl(args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// KubectlStdin runs kubectl with stdin as its standard input.
+func (e *Env) KubectlStdin(stdin string, args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(e.Assets, "kubectl"), append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}

@@ -1,0 +1,253 @@
+// Package app wires the kubedhcp manager: the controller-runtime manager,
+// the lease store, the DHCP engine and transport, and the controllers that
+// join them. cmd/kubedhcp parses flags into Options; tests call Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/controllers"
+	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/transport"
+)
+
+// Options configure the manager; see the flags in cmd/kubedhcp.
+type Options struct {
+	Namespace        string
+	Interfaces       []string
+	DHCPAddr         netip.AddrPort
+	Workers          int
+	MetricsAddr      string
+	ProbeAddr        string
+	LeaderElect      bool
+	LeaderElectionID string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
+	// zero keeps controller-runtime's defaults (15s, 10s, 2s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// KeepLeaseOnExit does not release leadership on exit, as after a
+	// crash (tests).
+	KeepLeaseOnExit bool
+	QPS             float32
+	Burst           int
+	LeaseStore      string
+	Ping            bool
+	Engine          engine.Settings
+	StatusInterval  time.Duration
+	SweepInterval   time.Duration
+	Retention       time.Duration
+	// RESTConfig connects to the apiserver; nil: the usual kubeconfig
+	// discovery (flag, KUBECONFIG, in-cluster).
+	RESTConfig *rest.Config
+	Log        logr.Logger
+}
+
+// Defaults returns Options with every default filled in.
+func Defaults() Options {
+	return Options{
+		DHCPAddr:         netip.AddrPortFrom(netip.IPv4Unspecified(), 67),
+		MetricsAddr:      ":8080",
+		ProbeAddr:        ":8081",
+		LeaderElectionID: "kubedhcp.dhcp.kubedhcp.io",
+		QPS:              500,
+		Burst:            1000,
+		LeaseStore:       "kubernetes",
+		Ping:             true,
+		StatusInterval:   2 * time.Second,
+		SweepInterval:    30 * time.Second,
+		Retention:        time.Hour,
+	}
+}
+
+// OwnNamespace returns the namespace the pod runs in: $POD_NAMESPACE, else
+// the service account's, else "default".
+func OwnNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return "default"
+}
+
+// Scheme knows the built-in kinds and kubedhcp's.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	_ = dhcpv1alpha1.AddToScheme(s)
+	return s
+}
+
+var (
+	metricsOnce sync.Once
+	metrics     *controllers.Metrics
+)
+
+// sharedMetrics registers kubedhcp's metrics once per process, with
+// controller-runtime's registry, whose endpoint serves them.
+func sharedMetrics() *controllers.Metrics {
+	metricsOnce.Do(func() { metrics = controllers.NewMetrics(nil) })
+	return metrics
+}
+
+// Run runs the manager until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	ctx = logr.NewContext(ctx, o.Log)
+	cfg := o.RESTConfig
+	if cfg == nil {
+		var err error
+		if cfg, err = ctrl.GetConfig(); err != nil {
+			return fmt.Errorf("finding the apiserver: %w", err)
+		}
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = o.QPS, o.Burst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        Scheme(),
+		Logger:                        o.Log,
+		Cache:                         cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}}},
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       o.Namespace,
+		LeaderElectionReleaseOnCancel: !o.KeepLeaseOnExit,
+		LeaseDuration:                 durOrNil(o.LeaseDuration),
+		RenewDeadline:                 durOrNil(o.RenewDeadline),
+		RetryPeriod:                   durOrNil(o.RetryPeriod),
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	w, err := wire(ctx, mgr, cfg, o)
+	if err != nil {
+		return err
+	}
+	if err := addProbes(mgr, w, o); err != nil {
+		return err
+	}
+	o.Log.Info("starting", "namespace", o.Namespace, "interfaces", o.Interfaces, "leaseStore", o.LeaseStore, "leaderElection", o.LeaderElect)
+	return mgr.Start(ctx)
+}
+
+func durOrNil(d time.Duration) *time.Duration {
+	if d == 0 {
+		return nil
+	}
+	return &d
+}
+
+// wired are the parts Run's probes look at.
+type wired struct {
+	engine *engine.Engine
+	server *controllers.DHCPServer
+	mgr    manager.Manager
+}
+
+func wire(ctx context.Context, mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
+	metrics := sharedMetrics()
+	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace}
+	store, err := newStore(mgr, cfg, o, cr)
+	if err != nil {
+		return nil, err
+	}
+	recorder := mgr.GetEventRecorder("kubedhcp")
+	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second}
+	opts := []engine.Option{engine.WithObserver(obs), engine.WithSettings(o.Engine)}
+	if o.Ping {
+		if p, err := transport.NewPinger(); err == nil {
+			opts = append(opts, engine.WithProber(p))
+		} else {
+			o.Log.Info("ping checks disabled", "reason", err.Error())
+		}
+	}
+	eng := engine.New(metrics.InstrumentStore(store), opts...)
+	cr.Sink = eng
+	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
+		Recorder: recorder, Metrics: metrics, Interval: o.StatusInterval}
+	cr.Built = status.SetBuilt
+	if err := cr.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the config controller: %w", err)
+	}
+	srv := &controllers.DHCPServer{Engine: eng, LeaderOnly: o.LeaderElect, Transport: transport.Config{
+		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: o.Workers, Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
+	runnables := []manager.Runnable{
+		obs,
+		&controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng},
+		status,
+		&controllers.Sweeper{Reader: mgr.GetClient(), Store: store, Namespace: o.Namespace, Interval: o.SweepInterval,
+			Retention: o.Retention, Now: time.Now},
+		srv,
+	}
+	if o.LeaseStore == "memory" {
+		runnables[1] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
+	}
+	for _, r := range runnables {
+		if err := mgr.Add(r); err != nil {
+			return nil, fmt.Errorf("adding a runnable: %w", err)
+		}
+	}
+	return &wired{engine: eng, server: srv, mgr: mgr}, nil
+}
+
+// newStore returns the lease store the options name.
+func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.ConfigReconciler) (lease.Store, error) {
+	switch o.LeaseStore {
+	case "memory":
+		return lease.NewMemory(), nil
+	case "kubernetes":
+		direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+		if err != nil {
+			return nil, fmt.Errorf("creating the lease client: %w", err)
+		}
+		return &leasestore.Store{Client: direct, Lister: mgr.GetCache(), Namespace: o.Namespace, SubnetUID: cr.SubnetUID}, nil
+	}
+	return nil, fmt.Errorf("--lease-store %q: want kubernetes or memory", o.LeaseStore)
+}
+
+// addProbes adds liveness and readiness: ready once every Lease is loaded
+// and a configuration is served, and, on the leader, the listeners are
+// open.
+func addProbes(mgr manager.Manager, w *wired, o Options) error {
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("dhcp", func(*http.Request) error {
+		if !w.engine.Ready() {
+			return errors.New("loading leases and configuration")
+		}
+		select {
+		case <-w.mgr.Elected():
+			if !w.server.Listening() {
+				return errors.New("opening DHCP listeners")
+			}
+		default:
+			if !o.LeaderElect {
+				return errors.New("waiting to start")
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,57 @@
+// Command kubedhcp is the kubedhcp manager: it serves DHCP from the
+// Subnets, Pools and Reservations of its namespace and records every
+// binding as a Lease object.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
+)
+
+func main() {
+	o := app.Defaults()
+	var interfaces, dhcpAddr string
+	var qps float64
+	flag.StringVar(&o.Namespace, "namespace", app.OwnNamespace(), "Namespace whose Subnets, Pools and Reservations are served, and where Leases are written.")
+	flag.StringVar(&interfaces, "interfaces", "", "Comma-separated host interfaces to answer directly attached clients on; empty: every interface.")
+	flag.StringVar(&dhcpAddr, "dhcp-address", o.DHCPAddr.String(), "Address and port the DHCP listeners bind.")
+	flag.IntVar(&o.Workers, "workers", 0, "Workers handling DHCP messages; 0: two per CPU, at least 4.")
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address of the Prometheus metrics endpoint; 0 disables it.")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the liveness and readiness probes.")
+	flag.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader; only the leader answers DHCP, standbys keep their caches warm.")
+	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
+	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver (lease writes included).")
+	flag.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the apiserver.")
+	flag.StringVar(&o.LeaseStore, "lease-store", o.LeaseStore, "Where bindings are committed: kubernetes (Lease objects) or memory (benchmarks only: lost on restart).")
+	flag.BoolVar(&o.Ping, "ping-check", o.Ping, "Allow subnets with pingCheck to probe addresses (needs NET_RAW).")
+	flag.DurationVar(&o.Engine.OfferHold, "offer-hold", 0, "How long an offered address is held for its client (default 30s).")
+	flag.DurationVar(&o.Engine.Probation, "probation", 0, "How long a declined or conflicting address stays out of service (default 1h).")
+	flag.DurationVar(&o.Retention, "lease-retention", o.Retention, "How long Released and Expired Leases are kept before they are deleted.")
+	zo := zap.Options{Development: false}
+	zo.BindFlags(flag.CommandLine)
+	flag.Parse()
+	o.Log = zap.New(zap.UseFlagOptions(&zo))
+	ctrl.SetLogger(o.Log)
+	o.QPS = float32(qps)
+	if interfaces != "" {
+		o.Interfaces = strings.Split(interfaces, ",")
+	}
+	ap, err := netip.ParseAddrPort(dhcpAddr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "--dhcp-address %q: %v\n", dhcpAddr, err)
+		os.Exit(2)
+	}
+	o.DHCPAddr = ap
+	if err := app.Run(ctrl.SetupSignalHandler(), o); err != nil {
+		o.Log.Error(err, "exiting")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,136 @@
+// Package controllers joins the API to the DHCP engine: the config
+// reconciler turns Subnets, Pools and Reservations into the engine's
+// config snapshot; the lease watcher keeps the engine's bindings in step
+// with Lease objects; the status reporter writes usage and conditions; the
+// sweeper expires and cleans up Leases.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+)
+
+// SnapshotSink takes each new config snapshot; *engine.Engine is one.
+type SnapshotSink interface {
+	SetSnapshot(*config.Snapshot)
+}
+
+// ConfigReconciler builds the config snapshot of one namespace whenever a
+// Subnet, Pool or Reservation changes, and hands it to the engine when it
+// differs from the last one. It runs on every replica, so a standby has
+// the configuration ready when it takes over.
+type ConfigReconciler struct {
+	Client    client.Client
+	Namespace string
+	Sink      SnapshotSink
+	// Built, when set, hears of every new build (the status reporter).
+	Built func(Built)
+
+	mu          sync.Mutex
+	fingerprint string
+	ready       bool
+	uids        map[string]types.UID
+}
+
+// +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=subnets;pools;reservations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=subnets/status;pools/status;reservations/status,verbs=get;update;patch
+
+// Reconcile lists the namespace's objects, builds the snapshot and swaps
+// it in when anything that shapes it changed.
+func (r *ConfigReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
+	logger := log.FromContext(ctx)
+	var subnets dhcpv1alpha1.SubnetList
+	var pools dhcpv1alpha1.PoolList
+	var reservations dhcpv1alpha1.ReservationList
+	for _, l := range []client.ObjectList{&subnets, &pools, &reservations} {
+		if err := r.Client.List(ctx, l, client.InNamespace(r.Namespace)); err != nil {
+			return reconcile.Result{}, fmt.Errorf("listing: %w", err)
+		}
+	}
+	fp := fingerprint(&subnets, &pools, &reservations)
+	r.mu.Lock()
+	same := r.ready && fp == r.fingerprint
+	r.mu.Unlock()
+	if same {
+		return reconcile.Result{}, nil
+	}
+	built := Build(subnets.Items, pools.Items, reservations.Items)
+	r.Sink.SetSnapshot(built.Snapshot)
+	uids := map[string]types.UID{}
+	for _, s := range subnets.Items {
+		uids[s.Name] = s.UID
+	}
+	r.mu.Lock()
+	r.fingerprint, r.ready, r.uids = fp, true, uids
+	r.mu.Unlock()
+	logger.Info("serving a new configuration", "subnets", len(built.Snapshot.Subnets()), "pools", len(pools.Items),
+		"reservations", len(reservations.Items), "leftOut", len(built.Problems))
+	if r.Built != nil {
+		r.Built(built)
+	}
+	return reconcile.Result{}, nil
+}
+
+// Ready reports whether a first snapshot was handed to the engine.
+func (r *ConfigReconciler) Ready() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ready
+}
+
+// SubnetUID returns the UID of a Subnet of the last build.
+func (r *ConfigReconciler) SubnetUID(name string) (types.UID, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	uid, ok := r.uids[name]
+	return uid, ok
+}
+
+// fingerprint identifies the specs a build depends on: a spec change
+// bumps the generation; a status change does not.
+func fingerprint(s *dhcpv1alpha1.SubnetList, p *dhcpv1alpha1.PoolList, r *dhcpv1alpha1.ReservationList) string {
+	var parts []string
+	for _, o := range s.Items {
+		parts = append(parts, fmt.Sprintf("s/%s/%s/%d", o.Name, o.UID, o.Generation))
+	}
+	for _, o := range p.Items {
+		parts = append(parts, fmt.Sprintf("p/%s/%s/%d", o.Name, o.UID, o.Generation))
+	}
+	for _, o := range r.Items {
+		parts = append(parts, fmt.Sprintf("r/%s/%s/%d", o.Name, o.UID, o.Generation))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// SetupWithManager watches the three kinds in the namespace; every event
+// maps to one request, so builds never run in parallel.
+func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	one := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.Namespace, Name: "config"}}}
+	})
+	need := false
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("config").
+		WithOptions(ctrlOptions(&need)).
+		Watches(&dhcpv1alpha1.Subnet{}, one).
+		Watches(&dhcpv1alpha1.Pool{}, one).
+		Watches(&dhcpv1alpha1.Reservation{}, one).
+		Complete(r)
+}

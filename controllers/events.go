@@ -1,0 +1,98 @@
+package controllers
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+)
+
+// Event reasons.
+const (
+	EventAddressDeclined     = "AddressDeclined"
+	EventAddressConflict     = "AddressConflict"
+	EventNoFreeAddress       = "NoFreeAddress"
+	EventUnknownClient       = "UnknownClientRefused"
+	EventPoolExhausted       = "PoolExhausted"
+	EventReservationConflict = "ReservationConflict"
+)
+
+// EventObserver turns the engine's observations into Events on the Subnet
+// concerned. The engine calls it on the packet path, so it only queues;
+// a goroutine records, at most one Event per subnet and reason each
+// Interval (Kubernetes aggregates repeats as well).
+type EventObserver struct {
+	Reader    client.Reader
+	Recorder  events.EventRecorder
+	Namespace string
+	Interval  time.Duration
+
+	once  sync.Once
+	queue chan pending
+	last  map[[2]string]time.Time
+}
+
+type pending struct {
+	subnet, reason, note string
+}
+
+func (o *EventObserver) push(subnet, reason, note string) {
+	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
+	select {
+	case o.queue <- pending{subnet, reason, note}:
+	default: // full: an event storm; drop, the metrics still count
+	}
+}
+
+// Start records queued events until ctx ends; it is a manager Runnable.
+func (o *EventObserver) Start(ctx context.Context) error {
+	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case p := <-o.queue:
+			o.record(ctx, p)
+		}
+	}
+}
+
+func (o *EventObserver) record(ctx context.Context, p pending) {
+	k := [2]string{p.subnet, p.reason}
+	if time.Since(o.last[k]) < o.Interval {
+		return
+	}
+	o.last[k] = time.Now()
+	sn := &dhcpv1alpha1.Subnet{}
+	if err := o.Reader.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: p.subnet}, sn); err != nil {
+		return
+	}
+	o.Recorder.Eventf(sn, nil, corev1.EventTypeWarning, p.reason, "Serve", "%s", p.note)
+}
+
+// Declined implements engine.Observer.
+func (o *EventObserver) Declined(subnet string, addr netip.Addr, hw net.HardwareAddr) {
+	o.push(subnet, EventAddressDeclined, "client "+hw.String()+" declined "+addr.String()+": in use on the network; held out for the probation period")
+}
+
+// Conflict implements engine.Observer.
+func (o *EventObserver) Conflict(subnet string, addr netip.Addr) {
+	o.push(subnet, EventAddressConflict, addr.String()+" answered a ping before it was offered; held out for the probation period")
+}
+
+// Exhausted implements engine.Observer.
+func (o *EventObserver) Exhausted(subnet string, hw net.HardwareAddr) {
+	o.push(subnet, EventNoFreeAddress, "no free address for client "+hw.String())
+}
+
+// UnknownRefused implements engine.Observer.
+func (o *EventObserver) UnknownRefused(subnet string, hw net.HardwareAddr) {
+	o.push(subnet, EventUnknownClient, "client "+hw.String()+" has no Reservation and the subnet serves reservations only")
+}

@@ -1,0 +1,298 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// Usage is what the status reporter reads of the allocator.
+type Usage interface {
+	Usage(now time.Time) map[string]map[string]alloc.Counts
+	Holder(addr netip.Addr, now time.Time) (lease.Binding, bool)
+}
+
+// StatusReporter writes the status of Subnets, Pools and Reservations:
+// usage counts from the allocator and conditions from the last build. It
+// is the only writer of their status, and patches an object only when its
+// status changed, at most once per Interval: never once per message. It
+// runs on the leader only.
+type StatusReporter struct {
+	Client    client.Client
+	Namespace string
+	Usage     Usage
+	Recorder  events.EventRecorder
+	Metrics   *Metrics
+	Interval  time.Duration
+
+	mu    sync.Mutex
+	built *Built
+	kick  chan struct{}
+}
+
+// SetBuilt records the latest build and asks for a report soon.
+func (s *StatusReporter) SetBuilt(b Built) {
+	s.mu.Lock()
+	s.built = &b
+	s.mu.Unlock()
+	select {
+	case s.kicker() <- struct{}{}:
+	default:
+	}
+}
+
+func (s *StatusReporter) kicker() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kick == nil {
+		s.kick = make(chan struct{}, 1)
+	}
+	return s.kick
+}
+
+// NeedLeaderElection is true: the leader's allocator is the one in use.
+func (s *StatusReporter) NeedLeaderElection() bool { return true }
+
+// Start reports every Interval, or sooner after a new build.
+func (s *StatusReporter) Start(ctx context.Context) error {
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	kick := s.kicker()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-kick:
+		}
+		if err := s.Report(ctx); err != nil {
+			log.FromContext(ctx).Error(err, "reporting status")
+		}
+		// At most one pass per Interval, however often builds come.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(s.Interval):
+		}
+	}
+}
+
+// Report writes every status that changed.
+func (s *StatusReporter) Report(ctx context.Context) error {
+	s.mu.Lock()
+	built := s.built
+	s.mu.Unlock()
+	if built == nil {
+		return nil
+	}
+	now := time.Now()
+	usage := s.Usage.Usage(now)
+	var subnets dhcpv1alpha1.SubnetList
+	var pools dhcpv1alpha1.PoolList
+	var reservations dhcpv1alpha1.ReservationList
+	for _, l := range []client.ObjectList{&subnets, &pools, &reservations} {
+		if err := s.Client.List(ctx, l, client.InNamespace(s.Namespace)); err != nil {
+			return fmt.Errorf("listing: %w", err)
+		}
+	}
+	r := &report{s: s, ctx: ctx, built: built, usage: usage, now: now}
+	for i := range pools.Items {
+		r.pool(&pools.Items[i])
+	}
+	for i := range reservations.Items {
+		r.reservation(&reservations.Items[i])
+	}
+	for i := range subnets.Items {
+		r.subnet(&subnets.Items[i], pools.Items, reservations.Items)
+	}
+	return r.err
+}
+
+type report struct {
+	s     *StatusReporter
+	ctx   context.Context
+	built *Built
+	usage map[string]map[string]alloc.Counts
+	now   time.Time
+	err   error
+}
+
+// patch writes obj's status if it differs from orig's.
+func (r *report) patch(obj, orig client.Object, newStatus, oldStatus any) {
+	if reflect.DeepEqual(newStatus, oldStatus) {
+		return
+	}
+	if err := r.s.Client.Status().Patch(r.ctx, obj, client.MergeFrom(orig)); err != nil && r.err == nil {
+		r.err = fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
+	}
+}
+
+func readyCondition(gen int64, p *Problem) metav1.Condition {
+	if p != nil {
+		return metav1.Condition{Type: dhcpv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: p.Reason, Message: p.Message, ObservedGeneration: gen}
+	}
+	return metav1.Condition{Type: dhcpv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: dhcpv1alpha1.ReasonServing,
+		Message: "served", ObservedGeneration: gen}
+}
+
+func (r *report) problem(kind, name string) *Problem {
+	if p, ok := r.built.Problems[Ref{kind, name}]; ok {
+		return &p
+	}
+	return nil
+}
+
+func exhaustedCondition(gen int64, c alloc.Counts) metav1.Condition {
+	if c.Size > 0 && c.Free() == 0 {
+		return metav1.Condition{Type: dhcpv1alpha1.ConditionExhausted, Status: metav1.ConditionTrue, Reason: dhcpv1alpha1.ReasonPoolExhausted,
+			Message: fmt.Sprintf("all %d addresses are bound, offered or in probation", c.Size), ObservedGeneration: gen}
+	}
+	return metav1.Condition{Type: dhcpv1alpha1.ConditionExhausted, Status: metav1.ConditionFalse, Reason: dhcpv1alpha1.ReasonAddressesFree,
+		Message: fmt.Sprintf("%d of %d addresses free", c.Free(), c.Size), ObservedGeneration: gen}
+}
+
+func (r *report) pool(p *dhcpv1alpha1.Pool) {
+	orig := p.DeepCopy()
+	c := r.usage[string(p.Spec.Subnet)][p.Name]
+	st := &p.Status
+	st.ObservedGeneration, st.Range = p.Generation, rangeSummary(p)
+	st.Total, st.Used, st.Free = c.Size, c.Bound, c.Free()
+	prob := r.problem("Pool", p.Name)
+	meta.SetStatusCondition(&st.Conditions, readyCondition(p.Generation, prob))
+	wasExhausted := meta.IsStatusConditionTrue(orig.Status.Conditions, dhcpv1alpha1.ConditionExhausted)
+	if prob == nil {
+		meta.SetStatusCondition(&st.Conditions, exhaustedCondition(p.Generation, c))
+		if !wasExhausted && meta.IsStatusConditionTrue(st.Conditions, dhcpv1alpha1.ConditionExhausted) && r.s.Recorder != nil {
+			r.s.Recorder.Eventf(p, nil, corev1.EventTypeWarning, EventPoolExhausted, "Allocate", "all %d addresses of the pool are in use", c.Size)
+		}
+		if r.s.Metrics != nil {
+			r.gauges(string(p.Spec.Subnet), p.Name, c)
+		}
+	}
+	r.patch(p, orig, p.Status, orig.Status)
+}
+
+func (r *report) gauges(subnet, pool string, c alloc.Counts) {
+	g := r.s.Metrics.Addresses
+	g.WithLabelValues(subnet, pool, "total").Set(float64(c.Size))
+	g.WithLabelValues(subnet, pool, "bound").Set(float64(c.Bound))
+	g.WithLabelValues(subnet, pool, "declined").Set(float64(c.Declined))
+	g.WithLabelValues(subnet, pool, "offered").Set(float64(c.Offered))
+	g.WithLabelValues(subnet, pool, "free").Set(float64(c.Free()))
+}
+
+func rangeSummary(p *dhcpv1alpha1.Pool) string {
+	if len(p.Spec.Ranges) == 0 {
+		return ""
+	}
+	r := p.Spec.Ranges[0]
+	s := string(r.CIDR)
+	if s == "" {
+		s = string(r.Start) + "-" + string(r.End)
+	}
+	if n := len(p.Spec.Ranges) - 1; n > 0 {
+		s += fmt.Sprintf(" (+%d more)", n)
+	}
+	return s
+}
+
+func (r *report) reservation(res *dhcpv1alpha1.Reservation) {
+	orig := res.DeepCopy()
+	st := &res.Status
+	st.ObservedGeneration, st.Identity = res.Generation, identity(res)
+	st.IPAddress, st.Lease = "", ""
+	prob := r.problem("Reservation", res.Name)
+	meta.SetStatusCondition(&st.Conditions, readyCondition(res.Generation, prob))
+	conflict := metav1.Condition{Type: dhcpv1alpha1.ConditionConflict, Status: metav1.ConditionFalse, Reason: dhcpv1alpha1.ReasonNoConflict,
+		Message: "no conflict", ObservedGeneration: res.Generation}
+	if prob != nil && (prob.Reason == dhcpv1alpha1.ReasonDuplicate) {
+		conflict.Status, conflict.Reason, conflict.Message = metav1.ConditionTrue, prob.Reason, prob.Message
+	}
+	if addr, err := netip.ParseAddr(string(res.Spec.IPAddress)); err == nil && prob == nil {
+		if b, held := r.s.Usage.Holder(addr, r.now); held {
+			if b.Reservation == res.Name || b.Subnet == string(res.Spec.Subnet) && matchesReservation(&b, res) {
+				st.IPAddress, st.Lease = addr.String(), dhcpv1alpha1.LeaseName(b.Subnet, addr)
+			} else {
+				conflict.Status, conflict.Reason = metav1.ConditionTrue, dhcpv1alpha1.ReasonAddressHeld
+				conflict.Message = fmt.Sprintf("%s is bound to %s until %s; the reserved client gets another address meanwhile",
+					addr, b.HWAddr, b.Expires.Format(time.RFC3339))
+			}
+		}
+	}
+	if conflict.Status == metav1.ConditionTrue && !meta.IsStatusConditionTrue(orig.Status.Conditions, dhcpv1alpha1.ConditionConflict) && r.s.Recorder != nil {
+		r.s.Recorder.Eventf(res, nil, corev1.EventTypeWarning, EventReservationConflict, "Reserve", "%s", conflict.Message)
+	}
+	meta.SetStatusCondition(&st.Conditions, conflict)
+	r.patch(res, orig, res.Status, orig.Status)
+}
+
+func matchesReservation(b *lease.Binding, res *dhcpv1alpha1.Reservation) bool {
+	return res.Spec.MACAddress != "" && len(b.HWAddr) == 6 && b.HWAddr.String() == normalizeMAC(string(res.Spec.MACAddress))
+}
+
+func normalizeMAC(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'F' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, reservations []dhcpv1alpha1.Reservation) {
+	orig := sn.DeepCopy()
+	st := &sn.Status
+	var total alloc.Counts
+	for _, c := range r.usage[sn.Name] {
+		total.Size += c.Size
+		total.Bound += c.Bound
+		total.Declined += c.Declined
+		total.Offered += c.Offered
+	}
+	st.ObservedGeneration = sn.Generation
+	st.Total, st.Used, st.Free, st.Reserved = total.Size, total.Bound, total.Free(), 0
+	var leftOut []string
+	for _, p := range pools {
+		if string(p.Spec.Subnet) == sn.Name && r.problem("Pool", p.Name) != nil {
+			leftOut = append(leftOut, "pool "+p.Name)
+		}
+	}
+	for _, res := range reservations {
+		if string(res.Spec.Subnet) != sn.Name {
+			continue
+		}
+		if r.problem("Reservation", res.Name) != nil {
+			leftOut = append(leftOut, "reservation "+res.Name)
+		} else {
+			st.Reserved++
+		}
+	}
+	prob := r.problem("Subnet", sn.Name)
+	meta.SetStatusCondition(&st.Conditions, readyCondition(sn.Generation, prob))
+	degraded := metav1.Condition{Type: dhcpv1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: dhcpv1alpha1.ReasonAllServed,
+		Message: "every pool and reservation is served", ObservedGeneration: sn.Generation}
+	if len(leftOut) > 0 {
+		degraded.Status, degraded.Reason = metav1.ConditionTrue, dhcpv1alpha1.ReasonObjectsLeftOut
+		degraded.Message = fmt.Sprintf("not served: %v; see their conditions", leftOut)
+	}
+	meta.SetStatusCondition(&st.Conditions, degraded)
+	if prob == nil {
+		meta.SetStatusCondition(&st.Conditions, exhaustedCondition(sn.Generation, total))
+	}
+	r.patch(sn, orig, sn.Status, orig.Status)
+}

@@ -1,0 +1,87 @@
+package alloc
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+)
+
+// Counts are the addresses of a pool by state.
+type Counts struct {
+	// Size is how many addresses the pool can hand out.
+	Size int64
+	// Bound are held by clients; Declined are in probation; Offered are
+	// held for a client that has not yet asked for them.
+	Bound, Declined, Offered int64
+}
+
+// Free is how many addresses can be handed out now.
+func (c Counts) Free() int64 {
+	if f := c.Size - c.Bound - c.Declined - c.Offered; f > 0 {
+		return f
+	}
+	return 0
+}
+
+// Usage counts, at now, the addresses of every pool of the current
+// snapshot, keyed by subnet and pool name. Its cost grows with the number
+// of bindings, not with pool sizes; call it every few seconds, not per
+// message.
+func (a *Allocator) Usage(now time.Time) map[string]map[string]Counts {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string]map[string]Counts{}
+	if a.snap == nil {
+		return out
+	}
+	for _, sn := range a.snap.Subnets() {
+		m := map[string]Counts{}
+		for _, p := range sn.Pools {
+			m[p.Name] = Counts{Size: p.Size()}
+		}
+		out[sn.Name] = m
+	}
+	for addr, e := range a.byAddr {
+		a.count(out, addr, e, now)
+	}
+	return out
+}
+
+func (a *Allocator) count(out map[string]map[string]Counts, addr netip.Addr, e *entry, now time.Time) {
+	sn := a.snap.Subnet(e.subnet)
+	if sn == nil {
+		return
+	}
+	p := sn.PoolFor(addr)
+	if p == nil {
+		return
+	}
+	c := out[sn.Name][p.Name]
+	h, held := e.holder(now)
+	switch {
+	case !held:
+		return
+	case h == "":
+		c.Declined++
+	case e.stored && e.b.State == lease.Bound && e.owner == h && now.Before(e.end()):
+		c.Bound++
+	default:
+		c.Offered++
+	}
+	out[sn.Name][p.Name] = c
+}
+
+// Holder returns the binding that holds addr at now, if any.
+func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.byAddr[addr]
+	if e == nil || !e.stored {
+		return lease.Binding{}, false
+	}
+	if h, held := e.holder(now); held && h == e.owner && e.b.State == lease.Bound {
+		return e.b, true
+	}
+	return lease.Binding{}, false
+}

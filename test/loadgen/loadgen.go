@@ -1,0 +1,252 @@
+// Package loadgen simulates many DHCP clients behind one relay agent: every
+// message leaves from the relay's address and port 67 with giaddr set, and
+// every reply comes back there (RFC 2131 §4.1). Clients run concurrently;
+// each retries until it has an ACK or its time is up. It keeps every ACK
+// it received, to check afterwards that no address went to two clients.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+)
+
+// Relay is a simulated relay agent and the clients behind it.
+type Relay struct {
+	conn   *net.UDPConn
+	server *net.UDPAddr
+	giaddr netip.Addr
+
+	mu      sync.Mutex
+	waiting map[dhcpv4.TransactionID]chan *dhcpv4.DHCPv4
+	acks    []Ack
+	done    chan struct{}
+}
+
+// Ack is one DHCPACK a client received.
+type Ack struct {
+	Client net.HardwareAddr
+	Addr   netip.Addr
+	At     time.Time
+}
+
+// NewRelay listens on relay (an address:67 of this machine) and sends to
+// server.
+func NewRelay(relay, server netip.AddrPort) (*Relay, error) {
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(relay))
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetReadBuffer(4 << 20)
+	r := &Relay{conn: conn, server: net.UDPAddrFromAddrPort(server), giaddr: relay.Addr(),
+		waiting: map[dhcpv4.TransactionID]chan *dhcpv4.DHCPv4{}, done: make(chan struct{})}
+	go r.read()
+	return r, nil
+}
+
+// SetServer points the relay at another server address.
+func (r *Relay) SetServer(server netip.AddrPort) {
+	r.mu.Lock()
+	r.server = net.UDPAddrFromAddrPort(server)
+	r.mu.Unlock()
+}
+
+// Close stops the relay.
+func (r *Relay) Close() error {
+	err := r.conn.Close()
+	<-r.done
+	return err
+}
+
+func (r *Relay) read() {
+	defer close(r.done)
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := r.conn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		m, err := dhcpv4.FromBytes(buf[:n])
+		if err != nil {
+			continue
+		}
+		r.mu.Lock()
+		ch := r.waiting[m.TransactionID]
+		r.mu.Unlock()
+		if ch != nil {
+			select {
+			case ch <- m:
+			default:
+			}
+		}
+	}
+}
+
+// exchange sends m and waits up to wait for a reply of one of the types.
+func (r *Relay) exchange(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Duration, types ...dhcpv4.MessageType) (*dhcpv4.DHCPv4, error) {
+	ch := make(chan *dhcpv4.DHCPv4, 4)
+	r.mu.Lock()
+	r.waiting[m.TransactionID] = ch
+	server := r.server
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.waiting, m.TransactionID)
+		r.mu.Unlock()
+	}()
+	if _, err := r.conn.WriteToUDP(m.ToBytes(), server); err != nil {
+		return nil, err
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, errTimeout
+		case reply := <-ch:
+			for _, ty := range types {
+				if reply.MessageType() == ty {
+					return reply, nil
+				}
+			}
+		}
+	}
+}
+
+var errTimeout = errors.New("no reply")
+
+// Client returns a client behind the relay with hardware address hw.
+func (r *Relay) Client(hw net.HardwareAddr) *Client { return &Client{r: r, hw: hw} }
+
+// Client is one simulated client.
+type Client struct {
+	r   *Relay
+	hw  net.HardwareAddr
+	ack *dhcpv4.DHCPv4
+}
+
+// HW returns the client's hardware address.
+func (c *Client) HW() net.HardwareAddr { return c.hw }
+
+// Addr returns the address of the client's last ACK.
+func (c *Client) Addr() netip.Addr {
+	if c.ack == nil {
+		return netip.Addr{}
+	}
+	a, _ := netip.AddrFromSlice(c.ack.YourIPAddr.To4())
+	return a
+}
+
+// ACK returns the client's last ACK.
+func (c *Client) ACK() *dhcpv4.DHCPv4 { return c.ack }
+
+func (c *Client) record(ack *dhcpv4.DHCPv4) {
+	c.ack = ack
+	a, _ := netip.AddrFromSlice(ack.YourIPAddr.To4())
+	c.r.mu.Lock()
+	c.r.acks = append(c.r.acks, Ack{Client: c.hw, Addr: a, At: time.Now()})
+	c.r.mu.Unlock()
+}
+
+// DORA runs DISCOVER, OFFER, REQUEST, ACK, retrying every wait until it has
+// an ACK or ctx ends.
+func (c *Client) DORA(ctx context.Context, wait time.Duration) error {
+	return c.DORAWith(ctx, wait)
+}
+
+// DORAWith is DORA with extra modifiers on the DISCOVER.
+func (c *Client) DORAWith(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) error {
+	for ctx.Err() == nil {
+		if err := c.dora(ctx, wait, mods...); err == nil {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) error {
+	d, err := dhcpv4.NewDiscovery(c.hw, append([]dhcpv4.Modifier{dhcpv4.WithRelay(c.r.giaddr.AsSlice())}, mods...)...)
+	if err != nil {
+		return err
+	}
+	offer, err := c.r.exchange(ctx, d, wait, dhcpv4.MessageTypeOffer)
+	if err != nil {
+		return err
+	}
+	req, err := dhcpv4.NewRequestFromOffer(offer, dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	if err != nil {
+		return err
+	}
+	reply, err := c.r.exchange(ctx, req, wait, dhcpv4.MessageTypeAck, dhcpv4.MessageTypeNak)
+	if err != nil {
+		return err
+	}
+	if reply.MessageType() != dhcpv4.MessageTypeAck {
+		return errors.New("NAK")
+	}
+	c.record(reply)
+	return nil
+}
+
+// Renew sends one renewal (RENEWING: ciaddr set, to the server) and
+// returns the reply type, or an error on no reply within wait.
+func (c *Client) Renew(ctx context.Context, wait time.Duration) (dhcpv4.MessageType, error) {
+	m, err := dhcpv4.New(dhcpv4.WithHwAddr(c.hw), dhcpv4.WithMessageType(dhcpv4.MessageTypeRequest),
+		dhcpv4.WithClientIP(c.ack.YourIPAddr), dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	if err != nil {
+		return 0, err
+	}
+	reply, err := c.r.exchange(ctx, m, wait, dhcpv4.MessageTypeAck, dhcpv4.MessageTypeNak)
+	if err != nil {
+		return 0, err
+	}
+	if reply.MessageType() == dhcpv4.MessageTypeAck {
+		c.record(reply)
+	}
+	return reply.MessageType(), nil
+}
+
+// Acks returns every ACK received so far.
+func (r *Relay) Acks() []Ack {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Ack(nil), r.acks...)
+}
+
+// Clients returns n clients whose hardware addresses start with prefix.
+func (r *Relay) Clients(n int, prefix byte) []*Client {
+	out := make([]*Client, n)
+	for i := range out {
+		out[i] = r.Client(net.HardwareAddr{prefix, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)})
+	}
+	return out
+}
+
+// RunAll runs DORA for every client, at most parallel at a time.
+func RunAll(ctx context.Context, clients []*Client, parallel int, wait time.Duration) (ok int) {
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, c := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if c.DORA(ctx, wait) == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return ok
+}
