@@ -12,6 +12,16 @@ import (
 // Opts returns the subnet's encoded options, the subnet mask included.
 func (sn *Subnet) Opts() options.Set { return sn.opts }
 
+// ServerIDBytes returns sid as option 54 encodes it, without allocating
+// when sid is the subnet's configured server identifier.
+func (sn *Subnet) ServerIDBytes(sid netip.Addr) []byte {
+	if sid == sn.ServerID && len(sn.sidBytes) == 4 {
+		return sn.sidBytes
+	}
+	b := sid.As4()
+	return b[:]
+}
+
 // Lease returns the subnet's lease times with defaults filled in.
 func (sn *Subnet) Lease() LeaseTimes { return sn.lease }
 

@@ -107,6 +107,10 @@ func (sn *Subnet) build() error {
 		return fmt.Errorf("prefix %s is not an IPv4 network of at most /30", sn.Prefix)
 	}
 	sn.Prefix = sn.Prefix.Masked()
+	if sn.ServerID.Is4() {
+		b := sn.ServerID.As4()
+		sn.sidBytes = b[:]
+	}
 	opts, err := options.Encode(sn.Options)
 	if err != nil {
 		return fmt.Errorf("options: %w", err)

@@ -161,6 +161,7 @@ type Subnet struct {
 
 	opts       options.Set
 	lease      LeaseTimes
+	sidBytes   []byte
 	excluded   rangeSet
 	byMAC      map[string]*Reservation
 	byClientID map[string]*Reservation

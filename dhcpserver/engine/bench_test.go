@@ -59,9 +59,12 @@ func BenchmarkEngineDORA(b *testing.B) {
 		}
 		setClient(r, i)
 		r.Options[optRequestedAddr] = offer.Msg.YourIPAddr.To4()
-		if ack, _ := e.Handle(ctx, r, eth1); ack == nil || ack.Msg.MessageType() != dhcpv4.MessageTypeAck {
+		offer.Release()
+		ack, _ := e.Handle(ctx, r, eth1)
+		if ack == nil || ack.Msg.MessageType() != dhcpv4.MessageTypeAck {
 			b.Fatal("no ack")
 		}
+		ack.Release()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "DORA/s")
 }
@@ -85,9 +88,11 @@ func BenchmarkPacketPathDORA(b *testing.B) {
 		out, _ = wire.Marshal(out, offer.Msg, offer.Order, offer.MaxSize)
 		setClient(r, i)
 		r.Options[optRequestedAddr] = offer.Msg.YourIPAddr.To4()
+		offer.Release()
 		m, _ = wire.Parse(r.ToBytes())
 		ack, _ := e.Handle(ctx, m, eth1)
 		out, _ = wire.Marshal(out, ack.Msg, ack.Order, ack.MaxSize)
+		ack.Release()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "DORA/s")
 }

@@ -160,13 +160,13 @@ func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply,
 	if !e.Ready() {
 		return nil, drop(m, "notReady")
 	}
-	r, why := parse(m)
-	if why != "" {
+	t := txnPool.Get().(*txn)
+	defer t.done()
+	if why := parse(&t.req, m); why != "" {
 		return nil, drop(m, why)
 	}
-	snap := e.snap.Load()
-	t := &txn{e: e, ctx: ctx, r: r, in: in, now: e.clock.Now(), snap: snap}
-	switch r.mt {
+	t.e, t.ctx, t.r, t.in, t.now, t.snap = e, ctx, &t.req, in, e.clock.Now(), e.snap.Load()
+	switch t.r.mt {
 	case dhcpv4.MessageTypeDiscover:
 		return t.discover()
 	case dhcpv4.MessageTypeRequest:

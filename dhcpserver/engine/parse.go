@@ -56,19 +56,19 @@ type request struct {
 	relay     []byte
 }
 
-// parse decodes a message, or says why it is dropped.
-func parse(m *dhcpv4.DHCPv4) (*request, string) {
+// parse decodes a message into r, or says why it is dropped.
+func parse(r *request, m *dhcpv4.DHCPv4) string {
 	if m.OpCode != dhcpv4.OpcodeBootRequest {
-		return nil, "notRequest"
+		return "notRequest"
 	}
 	mt := m.Options.Get(dhcpv4.OptionDHCPMessageType)
 	if len(mt) != 1 {
-		return nil, "noMessageType"
+		return "noMessageType"
 	}
 	if len(m.ClientHWAddr) == 0 && len(m.Options.Get(dhcpv4.OptionClientIdentifier)) == 0 {
-		return nil, "noClientIdentity"
+		return "noClientIdentity"
 	}
-	r := &request{m: m, mt: dhcpv4.MessageType(mt[0])}
+	*r = request{m: m, mt: dhcpv4.MessageType(mt[0])}
 	r.ciaddr = addr4(m.ClientIPAddr)
 	r.giaddr = addr4(m.GatewayIPAddr)
 	o := m.Options
@@ -92,7 +92,7 @@ func parse(m *dhcpv4.DHCPv4) (*request, string) {
 	if sel := addr4(o.Get(dhcpv4.GenericOptionCode(optSubnetSelect))); sel.IsValid() {
 		r.linkSel = sel
 	}
-	return r, ""
+	return ""
 }
 
 func clientInfo(m *dhcpv4.DHCPv4) config.ClientInfo {

@@ -25,18 +25,12 @@ var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 // (RFC 3046) echoed.
 func (t *txn) reply(mt dhcpv4.MessageType) *dhcpv4.DHCPv4 {
 	q := t.r.m
-	m := &dhcpv4.DHCPv4{
-		OpCode:        dhcpv4.OpcodeBootReply,
-		HWType:        q.HWType,
-		TransactionID: q.TransactionID,
-		Flags:         q.Flags,
-		GatewayIPAddr: q.GatewayIPAddr,
-		ClientHWAddr:  q.ClientHWAddr,
-		Options:       make(dhcpv4.Options, 16),
-	}
-	m.Options[optMessageType] = []byte{byte(mt)}
-	sid := t.sid.As4()
-	m.Options[optServerID] = sid[:]
+	t.out = newReply()
+	m := t.out.Msg
+	m.OpCode, m.HWType, m.TransactionID, m.Flags = dhcpv4.OpcodeBootReply, q.HWType, q.TransactionID, q.Flags
+	m.GatewayIPAddr, m.ClientHWAddr = q.GatewayIPAddr, q.ClientHWAddr
+	m.Options[optMessageType] = messageTypes[mt]
+	m.Options[optServerID] = t.sn.ServerIDBytes(t.sid)
 	if id := t.r.info.ClientID; len(id) > 0 {
 		m.Options[optClientID] = id
 	}
@@ -53,21 +47,24 @@ func (t *txn) nak(reason string) (*Reply, Result) {
 	}
 	m := t.reply(dhcpv4.MessageTypeNak)
 	m.Options[optMessage] = []byte(reason)
-	order := []uint8{optMessageType, optServerID, optMessage, optClientID, optRelayInfo}
-	return &Reply{Msg: m, Order: order, MaxSize: t.maxSize(), Dest: t.dest(m, true)}, t.result(OutcomeNak, reason)
+	r := t.out
+	r.Order = append(r.Order[:0], optMessageType, optServerID, optMessage, optClientID, optRelayInfo)
+	r.MaxSize, r.Dest = t.maxSize(), t.dest(m, true)
+	return r, t.result(OutcomeNak, reason)
 }
 
 // finish adds the lease times, configuration and boot settings to an
 // OFFER or ACK for addr with a lease of d (d zero: an INFORM reply, which
 // carries no lease times) and says where to send it.
 func (t *txn) finish(m *dhcpv4.DHCPv4, addr netip.Addr, d time.Duration, lt config.LeaseTimes) *Reply {
-	o := &orderer{}
+	r := t.out
+	o := orderer{codes: r.Order[:0]}
 	o.add(optMessageType, optServerID)
 	if d > 0 {
 		t1, t2 := lt.Timers(d)
-		m.Options[optLeaseTime] = secs(d)
-		m.Options[optRenewal] = secs(t1)
-		m.Options[optRebinding] = secs(t2)
+		m.Options[optLeaseTime] = putSecs(r.times[0:4], d)
+		m.Options[optRenewal] = putSecs(r.times[4:8], t1)
+		m.Options[optRebinding] = putSecs(r.times[8:12], t2)
 		o.add(optLeaseTime, optRenewal, optRebinding)
 	}
 	set := t.optionsFor(addr)
@@ -96,7 +93,8 @@ func (t *txn) finish(m *dhcpv4.DHCPv4, addr netip.Addr, d time.Duration, lt conf
 			o.add(c)
 		}
 	}
-	return &Reply{Msg: m, Order: o.codes, MaxSize: t.maxSize(), Dest: t.dest(m, false)}
+	r.Order, r.MaxSize, r.Dest = o.codes, t.maxSize(), t.dest(m, false)
+	return r
 }
 
 // optionsFor returns the options for this client at addr: its
@@ -191,13 +189,23 @@ func (t *txn) dest(m *dhcpv4.DHCPv4, nak bool) Dest {
 // (at least 576) less the IP and UDP headers it counts.
 func (t *txn) maxSize() int { return t.r.maxSize - 28 }
 
-func secs(d time.Duration) []byte {
+// putSecs writes d in whole seconds into b (4 octets) and returns it.
+func putSecs(b []byte, d time.Duration) []byte {
 	s := d / time.Second
 	if s > 0xffffffff {
 		s = 0xffffffff
 	}
-	return binary.BigEndian.AppendUint32(nil, uint32(s))
+	binary.BigEndian.PutUint32(b, uint32(s))
+	return b
 }
+
+// messageTypes holds option 53's value for each message type.
+var messageTypes = func() (m [256][]byte) {
+	for t := range m {
+		m[t] = []byte{byte(t)}
+	}
+	return m
+}()
 
 // orderer collects option codes in order, each once.
 type orderer struct {

@@ -3,11 +3,13 @@ package engine
 import (
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
-// Reply is a message to send and where to send it.
+// Reply is a message to send and where to send it. Call Release when done
+// with it, so the engine can reuse it.
 type Reply struct {
 	// Msg is the reply; its Options hold every option to send.
 	Msg *dhcpv4.DHCPv4
@@ -17,6 +19,25 @@ type Reply struct {
 	MaxSize int
 	// Dest is where to send it.
 	Dest Dest
+
+	times [12]byte // storage for the lease time, T1 and T2 options
+}
+
+var replyPool = sync.Pool{New: func() any {
+	return &Reply{Msg: &dhcpv4.DHCPv4{Options: make(dhcpv4.Options, 16)}, Order: make([]uint8, 0, 32)}
+}}
+
+// newReply takes a cleared Reply from the pool.
+func newReply() *Reply { return replyPool.Get().(*Reply) }
+
+// Release gives the reply back to the engine for reuse; neither it nor
+// its message may be used afterwards. Calling it is optional.
+func (r *Reply) Release() {
+	opts, order := r.Msg.Options, r.Order[:0]
+	clear(opts)
+	*r.Msg = dhcpv4.DHCPv4{Options: opts}
+	*r = Reply{Msg: r.Msg, Order: order}
+	replyPool.Put(r)
 }
 
 // Dest is where a reply goes (RFC 2131 §4.1).

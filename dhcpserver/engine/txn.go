@@ -3,13 +3,16 @@ package engine
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 )
 
-// txn is one message being handled.
+// txn is one message being handled. Handle takes it from txnPool and
+// puts it back when done; nothing may keep a pointer to it.
 type txn struct {
+	req  request
 	e    *Engine
 	ctx  context.Context
 	r    *request
@@ -19,6 +22,14 @@ type txn struct {
 	sn   *config.Subnet
 	sid  netip.Addr
 	res  *config.Reservation
+	out  *Reply
+}
+
+var txnPool = sync.Pool{New: func() any { return &txn{} }}
+
+func (t *txn) done() {
+	*t = txn{}
+	txnPool.Put(t)
 }
 
 func (t *txn) result(outcome, reason string) Result {

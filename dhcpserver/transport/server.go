@@ -222,6 +222,7 @@ func (s *Server) serve(ctx context.Context, j *job, out []byte) (ret []byte) {
 	if r == nil {
 		return out
 	}
+	defer r.Release()
 	out, dropped := wire.Marshal(out, r.Msg, r.Order, r.MaxSize)
 	if len(dropped) > 0 {
 		s.cfg.Log.V(1).Info("options left out to fit the client's size", "codes", dropped, "xid", r.Msg.TransactionID.String())
