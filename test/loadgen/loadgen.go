@@ -195,6 +195,43 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 	return nil
 }
 
+// Outcome is how one DORA attempt ended.
+type Outcome string
+
+// Outcomes of Try.
+const (
+	Acked     Outcome = "ack"
+	Naked     Outcome = "nak"
+	NoOffer   Outcome = "noOffer"
+	NoAnswer  Outcome = "noAnswer"
+	SendError Outcome = "sendError"
+)
+
+// Try runs one DISCOVER-OFFER-REQUEST-ACK attempt, without retries.
+func (c *Client) Try(ctx context.Context, wait time.Duration) Outcome {
+	d, err := dhcpv4.NewDiscovery(c.hw, dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	if err != nil {
+		return SendError
+	}
+	offer, err := c.r.exchange(ctx, d, wait, dhcpv4.MessageTypeOffer)
+	if err != nil {
+		return NoOffer
+	}
+	req, err := dhcpv4.NewRequestFromOffer(offer, dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	if err != nil {
+		return SendError
+	}
+	reply, err := c.r.exchange(ctx, req, wait, dhcpv4.MessageTypeAck, dhcpv4.MessageTypeNak)
+	switch {
+	case err != nil:
+		return NoAnswer
+	case reply.MessageType() == dhcpv4.MessageTypeNak:
+		return Naked
+	}
+	c.record(reply)
+	return Acked
+}
+
 // Renew sends one renewal (RENEWING: ciaddr set, to the server) and
 // returns the reply type, or an error on no reply within wait.
 func (c *Client) Renew(ctx context.Context, wait time.Duration) (dhcpv4.MessageType, error) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -33,8 +34,9 @@ type Env struct {
 	// Assets is the directory holding etcd, kube-apiserver and kubectl.
 	Assets string
 
-	env *envtest.Environment
-	dir string
+	env     *envtest.Environment
+	dir     string
+	certDir string
 }
 
 // RepoRoot returns the root of the kubedhcp checkout these sources are in.
@@ -58,9 +60,40 @@ func Assets() (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
+// Option configures Start.
+type Option func(*Env) error
+
+// Restartable keeps the apiserver's certificates in a directory of their
+// own, so StopAPIServer and StartAPIServer bring it back on the same port
+// with the same certificates and clients reconnect.
+func Restartable() Option {
+	return func(e *Env) error {
+		dir, err := os.MkdirTemp("", "kubedhcp-apiserver-")
+		if err != nil {
+			return err
+		}
+		e.certDir = dir
+		e.env.ControlPlane.APIServer = &envtest.APIServer{CertDir: dir, StopTimeout: 3 * time.Second}
+		return nil
+	}
+}
+
+// StopAPIServer stops kube-apiserver (SIGTERM, then SIGKILL after 3 s
+// with watches open); etcd keeps running.
+func (e *Env) StopAPIServer() error {
+	err := e.env.ControlPlane.APIServer.Stop()
+	if err != nil && strings.HasPrefix(err.Error(), "timeout waiting for process kube-apiserver to stop") {
+		return nil // it was killed
+	}
+	return err
+}
+
+// StartAPIServer starts kube-apiserver again after StopAPIServer.
+func (e *Env) StartAPIServer() error { return e.env.ControlPlane.APIServer.Start() }
+
 // Start boots etcd and kube-apiserver and installs the CRDs from
 // config/crd/bases. Call Stop when done.
-func Start() (*Env, error) {
+func Start(opts ...Option) (*Env, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
@@ -70,6 +103,11 @@ func Start() (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 	}}
+	for _, o := range opts {
+		if err := o(e); err != nil {
+			return nil, err
+		}
+	}
 	if e.Config, err = e.env.Start(); err != nil {
 		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
 	}
@@ -109,6 +147,9 @@ func (e *Env) finish() error {
 func (e *Env) Stop() error {
 	if e.dir != "" {
 		_ = os.RemoveAll(e.dir)
+	}
+	if e.certDir != "" {
+		defer func() { _ = os.RemoveAll(e.certDir) }()
 	}
 	return e.env.Stop()
 }

@@ -1,0 +1,199 @@
+// Package outage_test stops the apiserver under a running manager for 60
+// seconds: renewals the stored leases still cover are ACKed, new clients
+// get no ACK and no NAK, and service is back within 5 seconds of the
+// apiserver's return.
+package outage_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
+	"github.com/kubedhcp/kubedhcp/test/loadgen"
+	"github.com/kubedhcp/kubedhcp/test/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	// client-go logs every failed watch while the apiserver is down.
+	klog.SetLogger(logr.Discard())
+	ctrl.SetLogger(logr.Discard())
+	var err error
+	if env, err = testenv.Start(testenv.Restartable()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+var (
+	server = netip.MustParseAddrPort("127.0.3.1:67")
+	relay  = netip.MustParseAddrPort("127.0.3.2:67")
+)
+
+// Outage is how long the apiserver stays down.
+const outage = 60 * time.Second
+
+func TestApiserverOutage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "outage-"}}
+	if err := env.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	// 20 s leases: a binding is stored to expire 40 s after its write, so
+	// the outage outlasts some stored leases.
+	sn := &dhcpv1alpha1.Subnet{ObjectMeta: metav1.ObjectMeta{Name: "lab", Namespace: ns.Name}, Spec: dhcpv1alpha1.SubnetSpec{
+		CIDR: "10.70.0.0/24", ServerIdentifier: "10.70.0.1", RelayAddresses: []dhcpv1alpha1.IPv4Address{dhcpv1alpha1.IPv4Address(relay.Addr().String())},
+		LeaseTime: &dhcpv1alpha1.LeaseTimes{Default: &metav1.Duration{Duration: 20 * time.Second}, Min: &metav1.Duration{Duration: 10 * time.Second}}}}
+	pool := &dhcpv1alpha1.Pool{ObjectMeta: metav1.ObjectMeta{Name: "lab", Namespace: ns.Name}, Spec: dhcpv1alpha1.PoolSpec{Subnet: "lab",
+		Ranges: []dhcpv1alpha1.AddressRange{{Start: "10.70.0.10", End: "10.70.0.250"}}}}
+	for _, o := range []client.Object{sn, pool} {
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := runManager(t, ns.Name)
+	defer stop()
+	r, err := loadgen.NewRelay(relay, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close() }()
+	known := r.Clients(20, 0x80)
+	if ok := loadgen.RunAll(ctx, known, 20, time.Second); ok != 20 {
+		t.Fatalf("%d of 20 bound", ok)
+	}
+	stored := storedExpiry(t, ns.Name)
+
+	if err := env.StopAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	down := time.Now()
+	var acked, uncovered, naks, newAcks int
+	fresh := 0
+	var mu sync.Mutex
+	for time.Since(down) < outage-5*time.Second {
+		time.Sleep(5 * time.Second)
+		var wg sync.WaitGroup
+		for _, c := range known {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				covered := time.Now().Add(2 * time.Second).Before(stored[c.Addr()])
+				got, err := c.Renew(ctx, 500*time.Millisecond)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case got == dhcpv4.MessageTypeNak:
+					naks++
+					t.Errorf("%s NAKed while the apiserver was down", c.HW())
+				case covered && (err != nil || got != dhcpv4.MessageTypeAck):
+					t.Errorf("%s not ACKed at +%s although its stored lease runs to +%s", c.HW(),
+						time.Since(down).Round(time.Second), stored[c.Addr()].Sub(down).Round(time.Second))
+				case covered:
+					acked++
+				default:
+					uncovered++
+				}
+			}()
+		}
+		for i := 0; i < 5; i++ {
+			fresh++
+			c := r.Client(net.HardwareAddr{0x81, 0, 0, 0, 0, byte(fresh)})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out := c.Try(ctx, 500*time.Millisecond)
+				mu.Lock()
+				defer mu.Unlock()
+				switch out {
+				case loadgen.Naked:
+					naks++
+					t.Error("a new client was NAKed while the apiserver was down")
+				case loadgen.Acked:
+					newAcks++
+					t.Error("a new client was ACKed while the apiserver was down")
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	time.Sleep(time.Until(down.Add(outage)))
+	t.Logf("apiserver down %s: %d covered renewals ACKed, %d past their stored expiry (silence), %d new clients: %d ACKs, %d NAKs in all",
+		time.Since(down).Round(time.Second), acked, uncovered, fresh, newAcks, naks)
+	if acked == 0 {
+		t.Error("no renewal was checked while covered")
+	}
+
+	if err := env.StartAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	for i := 0; ; i++ {
+		if r.Client(net.HardwareAddr{0x82, 0, 0, 0, 0, byte(i)}).Try(ctx, 500*time.Millisecond) == loadgen.Acked {
+			break
+		}
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("no new client bound within 5s of the apiserver's return")
+		}
+	}
+	t.Logf("a new client was bound %s after the apiserver was back", time.Since(back).Round(10*time.Millisecond))
+}
+
+// storedExpiry reads each address's stored expiry from its Lease.
+func storedExpiry(t *testing.T, ns string) map[netip.Addr]time.Time {
+	var list dhcpv1alpha1.LeaseList
+	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	out := map[netip.Addr]time.Time{}
+	for _, l := range list.Items {
+		out[netip.MustParseAddr(string(l.Spec.IPAddress))] = l.Spec.Expires.Time
+	}
+	return out
+}
+
+func runManager(t *testing.T, ns string) func() {
+	o := app.Defaults()
+	o.Namespace, o.DHCPAddr, o.RESTConfig, o.Log = ns, server, env.Config, testLog()
+	o.MetricsAddr = "0"
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	o.ProbeAddr = l.Addr().String()
+	_ = l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, o) }()
+	for i := 0; i < 600; i++ {
+		if resp, err := http.Get("http://" + o.ProbeAddr + "/readyz"); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return func() { cancel(); <-done }
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("manager not ready")
+	return nil
+}
+
+func testLog() logr.Logger { return logr.Discard() }
