@@ -8,7 +8,7 @@ GO ?= go
 CONTROLLER_GEN ?= $(GO) tool controller-gen
 GOLANGCI_LINT ?= $(GO) tool -modfile=hack/tools/go.mod golangci-lint
 # Directories whose files are generated; `make verify` fails when they drift.
-GENERATED := api config/crd
+GENERATED := api config/crd config/rbac/role.yaml
 
 .PHONY: all
 all: build
@@ -22,8 +22,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate the CRDs from the API types (config/crd/bases).
+manifests: ## Generate the CRDs (config/crd/bases) and the manager's RBAC role (config/rbac) from the code.
 	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=kubedhcp-manager paths="./controllers/..." output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods for the API types.
@@ -65,5 +66,9 @@ ci: verify lint test ## What CI runs: verify, lint, test.
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build every package.
-	$(GO) build ./...
+build: manifests generate fmt vet ## Build the manager binary into bin/kubedhcp.
+	$(GO) build -o bin/kubedhcp ./cmd/kubedhcp
+
+.PHONY: run
+run: manifests generate ## Run the manager from your host against the cluster in $$KUBECONFIG (as root, for port 67).
+	$(GO) run ./cmd/kubedhcp $(ARGS)

@@ -24,7 +24,8 @@ func poolObj(name, subnet, start, end string, age int) dhcpv1alpha1.Pool {
 		Ranges: []dhcpv1alpha1.AddressRange{{Start: dhcpv1alpha1.IPv4Address(start), End: dhcpv1alpha1.IPv4Address(end)}}}}
 }
 
-func resObj(name, subnet, mac, addr string, age int) dhcpv1alpha1.Reservation {
+func resObj(name, mac, addr string, age int) dhcpv1alpha1.Reservation {
+	subnet := "office"
 	return dhcpv1alpha1.Reservation{ObjectMeta: objMeta(name, age), Spec: dhcpv1alpha1.ReservationSpec{Subnet: dhcpv1alpha1.ObjectName(subnet),
 		MACAddress: dhcpv1alpha1.MACAddress(mac), IPAddress: dhcpv1alpha1.IPv4Address(addr)}}
 }
@@ -38,28 +39,28 @@ func TestBuildCrossObjectRules(t *testing.T) {
 	pools := []dhcpv1alpha1.Pool{
 		poolObj("office-a", "office", "10.0.0.10", "10.0.0.99", 90),
 		poolObj("office-b", "office", "10.0.0.90", "10.0.0.150", 80), // overlaps office-a
-		poolObj("across", "office", "10.0.0.200", "10.0.1.10", 70),  // leaves the subnet
+		poolObj("across", "office", "10.0.0.200", "10.0.1.10", 70),   // leaves the subnet
 		poolObj("orphan", "nowhere", "10.9.0.1", "10.9.0.9", 60),
 		poolObj("on-bad-subnet", "overlapping", "10.0.5.1", "10.0.5.9", 60),
 		poolObj("lab-a", "lab", "10.1.0.10", "10.1.0.20", 30),
 	}
 	reservations := []dhcpv1alpha1.Reservation{
-		resObj("printer", "office", "00:00:00:00:00:01", "10.0.0.5", 90),
-		resObj("same-address", "office", "00:00:00:00:00:02", "10.0.0.5", 80),
-		resObj("same-mac", "office", "00:00:00:00:00:01", "10.0.0.6", 70),
-		resObj("outside", "office", "00:00:00:00:00:03", "10.1.0.5", 60),
-		resObj("in-pool", "office", "00:00:00:00:00:04", "10.0.0.20", 50),
+		resObj("printer", "00:00:00:00:00:01", "10.0.0.5", 90),
+		resObj("same-address", "00:00:00:00:00:02", "10.0.0.5", 80),
+		resObj("same-mac", "00:00:00:00:00:01", "10.0.0.6", 70),
+		resObj("outside", "00:00:00:00:00:03", "10.1.0.5", 60),
+		resObj("in-pool", "00:00:00:00:00:04", "10.0.0.20", 50),
 	}
 	got := Build(subnets, pools, reservations)
 	want := map[Ref]string{
-		{"Subnet", "overlapping"}:         "Overlap: spec.cidr: 10.0.0.0/16 overlaps subnet office (10.0.0.0/24)",
-		{"Pool", "office-b"}:              "Overlap: spec.ranges: 10.0.0.90-10.0.0.150 overlaps 10.0.0.10-10.0.0.99 of pool office-a",
-		{"Pool", "across"}:                "OutsideSubnet: spec.ranges[0]: 10.0.0.200-10.0.1.10 is outside subnet office (10.0.0.0/24)",
-		{"Pool", "orphan"}:                "SubnetNotFound: spec.subnet: subnet nowhere does not exist",
-		{"Pool", "on-bad-subnet"}:         "SubnetNotReady: spec.subnet: subnet overlapping is not served",
-		{"Reservation", "same-address"}:   "Duplicate: spec.ipAddress: 10.0.0.5 is also reserved by printer",
-		{"Reservation", "same-mac"}:       "Duplicate: mac 00:00:00:00:00:01 is also reserved by printer",
-		{"Reservation", "outside"}:        "OutsideSubnet: spec.ipAddress: 10.1.0.5 is outside subnet office (10.0.0.0/24)",
+		{"Subnet", "overlapping"}:       "Overlap: spec.cidr: 10.0.0.0/16 overlaps subnet office (10.0.0.0/24)",
+		{"Pool", "office-b"}:            "Overlap: spec.ranges: 10.0.0.90-10.0.0.150 overlaps 10.0.0.10-10.0.0.99 of pool office-a",
+		{"Pool", "across"}:              "OutsideSubnet: spec.ranges[0]: 10.0.0.200-10.0.1.10 is outside subnet office (10.0.0.0/24)",
+		{"Pool", "orphan"}:              "SubnetNotFound: spec.subnet: subnet nowhere does not exist",
+		{"Pool", "on-bad-subnet"}:       "SubnetNotReady: spec.subnet: subnet overlapping is not served",
+		{"Reservation", "same-address"}: "Duplicate: spec.ipAddress: 10.0.0.5 is also reserved by printer",
+		{"Reservation", "same-mac"}:     "Duplicate: mac 00:00:00:00:00:01 is also reserved by printer",
+		{"Reservation", "outside"}:      "OutsideSubnet: spec.ipAddress: 10.1.0.5 is outside subnet office (10.0.0.0/24)",
 	}
 	for ref, w := range want {
 		p, ok := got.Problems[ref]

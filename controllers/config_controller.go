@@ -15,9 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
@@ -105,7 +107,7 @@ func (r *ConfigReconciler) SubnetUID(name string) (types.UID, bool) {
 // fingerprint identifies the specs a build depends on: a spec change
 // bumps the generation; a status change does not.
 func fingerprint(s *dhcpv1alpha1.SubnetList, p *dhcpv1alpha1.PoolList, r *dhcpv1alpha1.ReservationList) string {
-	var parts []string
+	parts := make([]string, 0, len(s.Items)+len(p.Items)+len(r.Items))
 	for _, o := range s.Items {
 		parts = append(parts, fmt.Sprintf("s/%s/%s/%d", o.Name, o.UID, o.Generation))
 	}
@@ -125,6 +127,10 @@ func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	one := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.Namespace, Name: "config"}}}
 	})
+	// One build at start, so an empty namespace is served (with nothing)
+	// and the manager becomes ready.
+	kick := make(chan event.GenericEvent, 1)
+	kick <- event.GenericEvent{Object: &dhcpv1alpha1.Subnet{}}
 	need := false
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("config").
@@ -132,5 +138,6 @@ func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&dhcpv1alpha1.Subnet{}, one).
 		Watches(&dhcpv1alpha1.Pool{}, one).
 		Watches(&dhcpv1alpha1.Reservation{}, one).
+		WatchesRawSource(source.Channel(kick, one)).
 		Complete(r)
 }

@@ -30,7 +30,7 @@ func main() {
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
 	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver (lease writes included).")
 	flag.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the apiserver.")
-	flag.StringVar(&o.LeaseStore, "lease-store", o.LeaseStore, "Where bindings are committed: kubernetes (Lease objects) or memory (benchmarks only: lost on restart).")
+	flag.StringVar(&o.LeaseStore, "lease-store", o.LeaseStore, "Where bindings are committed: kubernetes (Lease objects) or memory (benchmarks only).")
 	flag.BoolVar(&o.Ping, "ping-check", o.Ping, "Allow subnets with pingCheck to probe addresses (needs NET_RAW).")
 	flag.DurationVar(&o.Engine.OfferHold, "offer-hold", 0, "How long an offered address is held for its client (default 30s).")
 	flag.DurationVar(&o.Engine.Probation, "probation", 0, "How long a declined or conflicting address stays out of service (default 1h).")

@@ -207,3 +207,14 @@ func TestObservedBindingBeatsOffer(t *testing.T) {
 		t.Errorf("claim over another client's observed binding: %v, want ErrHeld", err)
 	}
 }
+
+func TestOfferAbandonedWhenAnotherWriterBindsIt(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.20"))
+	r := Request{Subnet: sn, Client: client(2), Pools: sn.Pools}
+	first, _ := a.Offer(r, t0)
+	a.Observe(lease.Binding{Subnet: "s", Addr: first, HWAddr: []byte(string(client(1))[1:]), State: lease.Bound,
+		Expires: t0.Add(time.Hour), Version: "9"})
+	if again, ok := a.Offer(r, t0.Add(time.Second)); !ok || again == first {
+		t.Errorf("offered %s again after another writer bound it to another client", again)
+	}
+}

@@ -51,7 +51,8 @@ func (a *Allocator) Offer(r Request, now time.Time) (netip.Addr, bool) {
 func (a *Allocator) choose(r *Request, now time.Time) (netip.Addr, bool) {
 	k := clientKey{r.Subnet.Name, r.Client}
 	if prev, ok := a.offers[k]; ok {
-		if e := a.byAddr[prev]; e != nil && e.offerTo == r.Client && now.Before(e.offerUntil) && r.allowed(prev) {
+		if e := a.byAddr[prev]; e != nil && e.offerTo == r.Client && now.Before(e.offerUntil) && r.allowed(prev) &&
+			a.availableTo(prev, r.Client, now) {
 			return prev, true
 		}
 		delete(a.offers, k)

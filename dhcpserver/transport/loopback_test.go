@@ -52,29 +52,19 @@ func startServer(t *testing.T, auth bool) *loopback {
 		t.Fatal(err)
 	}
 	lb.server = transport.New(transport.Config{Addr: serverAddr, Handler: e, Log: logr.Discard(), Workers: 4})
+	if err := lb.server.Listen(); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	lb.cancel = cancel
-	go func() { defer close(lb.done); _ = lb.server.Run(ctx) }()
+	go func() { defer close(lb.done); _ = lb.server.Serve(ctx) }()
 	t.Cleanup(lb.stop)
-	waitListening(t)
 	return lb
 }
 
 func (lb *loopback) stop() {
 	lb.cancel()
 	<-lb.done
-}
-
-func waitListening(t *testing.T) {
-	for i := 0; i < 100; i++ {
-		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(serverAddr))
-		if err != nil {
-			return // taken: the server has it
-		}
-		_ = c.Close()
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("server did not start listening")
 }
 
 // client is an nclient4 client relayed through 127.0.0.2.

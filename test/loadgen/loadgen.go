@@ -120,7 +120,10 @@ func (r *Relay) exchange(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Durati
 	}
 }
 
-var errTimeout = errors.New("no reply")
+var (
+	errTimeout = errors.New("no reply")
+	errNak     = errors.New("NAK")
+)
 
 // Client returns a client behind the relay with hardware address hw.
 func (r *Relay) Client(hw net.HardwareAddr) *Client { return &Client{r: r, hw: hw} }
@@ -164,8 +167,12 @@ func (c *Client) DORA(ctx context.Context, wait time.Duration) error {
 // DORAWith is DORA with extra modifiers on the DISCOVER.
 func (c *Client) DORAWith(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) error {
 	for ctx.Err() == nil {
-		if err := c.dora(ctx, wait, mods...); err == nil {
+		err := c.dora(ctx, wait, mods...)
+		if err == nil {
 			return nil
+		}
+		if errors.Is(err, errNak) {
+			time.Sleep(100 * time.Millisecond) // as real clients do before they start over
 		}
 	}
 	return ctx.Err()
@@ -189,7 +196,7 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 		return err
 	}
 	if reply.MessageType() != dhcpv4.MessageTypeAck {
-		return errors.New("NAK")
+		return errNak
 	}
 	c.record(reply)
 	return nil

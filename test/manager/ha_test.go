@@ -25,7 +25,7 @@ func relay(t *testing.T, at, server netip.AddrPort) *loadgen.Relay {
 
 func TestRestartKeepsBindings(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	m1 := startManager(t, ns, serverA)
 	r := relay(t, relayA, serverA)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -62,7 +62,7 @@ func TestRestartKeepsBindings(t *testing.T) {
 
 func TestTwoManagersWithoutLeaderElection(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.250")
+	applyLab(t, ns, "10.50.0.250")
 	startManager(t, ns, serverA)
 	startManager(t, ns, serverB)
 	ra, rb := relay(t, relayA, serverA), relay(t, relayB, serverB)
@@ -90,7 +90,7 @@ func TestTwoManagersWithoutLeaderElection(t *testing.T) {
 
 func TestLeaderElectionFailover(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	fast := func(crash bool) func(*app.Options) {
 		return func(o *app.Options) {
 			o.LeaderElect, o.KeepLeaseOnExit = true, crash

@@ -45,7 +45,9 @@ var (
 	sid     = netip.MustParseAddr("10.50.0.1")
 )
 
-func newNamespace(t *testing.T) string {
+func newNamespace(t *testing.T) string { return newNamespaceB(t) }
+
+func newNamespaceB(t testing.TB) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mgr-"}}
 	if err := env.Client.Create(context.Background(), ns); err != nil {
@@ -56,8 +58,9 @@ func newNamespace(t *testing.T) string {
 
 // applyLab creates subnet "lab" (10.50.0.0/24, relayed through both relay
 // addresses) and pool "lab" of first..last.
-func applyLab(t *testing.T, ns, first, last string) {
+func applyLab(t *testing.T, ns, last string) {
 	t.Helper()
+	first := "10.50.0.10"
 	ctx := context.Background()
 	sn := &dhcpv1alpha1.Subnet{ObjectMeta: metav1.ObjectMeta{Name: "lab", Namespace: ns}, Spec: dhcpv1alpha1.SubnetSpec{
 		CIDR: "10.50.0.0/24", ServerIdentifier: dhcpv1alpha1.IPv4Address(sid.String()),
@@ -83,7 +86,9 @@ type manager struct {
 	probe  string
 }
 
-func freePort(t *testing.T) string {
+func freePort(t *testing.T) string { return freePortB(t) }
+
+func freePortB(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

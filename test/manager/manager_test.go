@@ -34,7 +34,7 @@ func nclient(t *testing.T, hw net.HardwareAddr) *nclient4.Client {
 
 var viaRelayA = dhcpv1alpha1.IPv4Address(relayA.Addr().String())
 
-func getLease(t *testing.T, ns string, addr netip.Addr) (*dhcpv1alpha1.Lease, error) {
+func getLease(ns string, addr netip.Addr) (*dhcpv1alpha1.Lease, error) {
 	l := &dhcpv1alpha1.Lease{}
 	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: dhcpv1alpha1.LeaseName("lab", addr)}, l)
 	return l, err
@@ -42,7 +42,7 @@ func getLease(t *testing.T, ns string, addr netip.Addr) (*dhcpv1alpha1.Lease, er
 
 func TestDORACommitsLeaseBeforeAck(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	startManager(t, ns, serverA)
 	hw := net.HardwareAddr{0x02, 0, 0, 0, 0x50, 1}
 	c := nclient(t, hw)
@@ -55,7 +55,7 @@ func TestDORACommitsLeaseBeforeAck(t *testing.T) {
 	// The Lease is read straight from the apiserver, no cache, the moment
 	// the ACK is in: it was committed before the ACK was sent.
 	addr, _ := netip.AddrFromSlice(l.ACK.YourIPAddr.To4())
-	lease, err := getLease(t, ns, addr)
+	lease, err := getLease(ns, addr)
 	if err != nil {
 		t.Fatalf("no Lease for %s right after its ACK: %v", addr, err)
 	}
@@ -64,7 +64,7 @@ func TestDORACommitsLeaseBeforeAck(t *testing.T) {
 		s.Hostname != "node-1" || s.Pool != "lab" || s.GatewayAddress != viaRelayA || s.Start == nil || s.Expires == nil {
 		t.Errorf("lease spec %+v", s)
 	}
-	if got := s.Expires.Sub(time.Now()); got < time.Hour-time.Minute {
+	if got := time.Until(s.Expires.Time); got < time.Hour-time.Minute {
 		t.Errorf("stored expiry %s from now, want at least the 1h lease", got)
 	}
 	if len(lease.OwnerReferences) != 1 || lease.OwnerReferences[0].Kind != "Subnet" || lease.OwnerReferences[0].Name != "lab" {
@@ -77,7 +77,7 @@ func TestDORACommitsLeaseBeforeAck(t *testing.T) {
 
 func TestReservationAppliedWhileServing(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	startManager(t, ns, serverA)
 	r, err := loadgen.NewRelay(relayA, serverA)
 	if err != nil {
@@ -123,7 +123,7 @@ spec: {subnet: lab, macAddress: "` + hw.String() + `", ipAddress: 10.50.0.7, hos
 
 func TestExhaustionRaisesConditionAndEvent(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.11")
+	applyLab(t, ns, "10.50.0.11")
 	startManager(t, ns, serverA)
 	r, err := loadgen.NewRelay(relayA, serverA)
 	if err != nil {
@@ -151,10 +151,9 @@ func TestExhaustionRaisesConditionAndEvent(t *testing.T) {
 	})
 }
 
-
 func TestDeletedLeaseIsRevoked(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	startManager(t, ns, serverA)
 	r, err := loadgen.NewRelay(relayA, serverA)
 	if err != nil {
@@ -168,7 +167,7 @@ func TestDeletedLeaseIsRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := old.Addr()
-	l, _ := getLease(t, ns, addr)
+	l, _ := getLease(ns, addr)
 	if err := env.Client.Delete(ctx, l); err != nil {
 		t.Fatal(err)
 	}
@@ -179,25 +178,25 @@ func TestDeletedLeaseIsRevoked(t *testing.T) {
 	eventually(t, 5*time.Second, "revoked address handed to a new client", func() bool {
 		newer = r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x53, i})
 		i++
-		return requestAddr(ctx, r, newer, addr) == nil && newer.Addr() == addr
+		return requestAddr(ctx, newer, addr) == nil && newer.Addr() == addr
 	})
 	// The old client is NAKed at its next renewal.
 	if got, err := old.Renew(ctx, time.Second); err != nil || got != dhcpv4.MessageTypeNak {
 		t.Errorf("old client's renewal: %v %v, want NAK", got, err)
 	}
-	if l, err := getLease(t, ns, addr); err != nil || string(l.Spec.MACAddress) != newer.HW().String() {
+	if l, err := getLease(ns, addr); err != nil || string(l.Spec.MACAddress) != newer.HW().String() {
 		t.Errorf("lease now %v %v, want the new client's", l, err)
 	}
 }
 
 // requestAddr runs DORA asking for addr.
-func requestAddr(ctx context.Context, r *loadgen.Relay, c *loadgen.Client, addr netip.Addr) error {
+func requestAddr(ctx context.Context, c *loadgen.Client, addr netip.Addr) error {
 	return c.DORAWith(ctx, time.Second, dhcpv4.WithOption(dhcpv4.OptRequestedIPAddress(addr.AsSlice())))
 }
 
 func TestInvalidObjectsReportedOthersServed(t *testing.T) {
 	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.10", "10.50.0.99")
+	applyLab(t, ns, "10.50.0.99")
 	ctx := context.Background()
 	bad := &dhcpv1alpha1.Pool{}
 	bad.Name, bad.Namespace = "overlapping", ns
@@ -217,4 +216,20 @@ func TestInvalidObjectsReportedOthersServed(t *testing.T) {
 			meta.IsStatusConditionTrue(good.Status.Conditions, dhcpv1alpha1.ConditionReady) &&
 			sn.Status.Total == 90 && good.Status.Total == 90 && good.Status.Range == "10.50.0.10-10.50.0.99"
 	})
+}
+
+func TestEmptyNamespaceBecomesReadyThenServes(t *testing.T) {
+	ns := newNamespace(t)
+	startManager(t, ns, serverA) // fails unless ready with nothing configured
+	applyLab(t, ns, "10.50.0.99")
+	r, err := loadgen.NewRelay(relayA, serverA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x54, 1}).DORA(ctx, 500*time.Millisecond); err != nil {
+		t.Fatalf("subnet applied after start not served: %v", err)
+	}
 }

@@ -89,59 +89,15 @@ func TestApiserverOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := time.Now()
-	var acked, uncovered, naks, newAcks int
-	fresh := 0
-	var mu sync.Mutex
+	tally := &outageTally{t: t, down: down, stored: stored}
 	for time.Since(down) < outage-5*time.Second {
 		time.Sleep(5 * time.Second)
-		var wg sync.WaitGroup
-		for _, c := range known {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				covered := time.Now().Add(2 * time.Second).Before(stored[c.Addr()])
-				got, err := c.Renew(ctx, 500*time.Millisecond)
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case got == dhcpv4.MessageTypeNak:
-					naks++
-					t.Errorf("%s NAKed while the apiserver was down", c.HW())
-				case covered && (err != nil || got != dhcpv4.MessageTypeAck):
-					t.Errorf("%s not ACKed at +%s although its stored lease runs to +%s", c.HW(),
-						time.Since(down).Round(time.Second), stored[c.Addr()].Sub(down).Round(time.Second))
-				case covered:
-					acked++
-				default:
-					uncovered++
-				}
-			}()
-		}
-		for i := 0; i < 5; i++ {
-			fresh++
-			c := r.Client(net.HardwareAddr{0x81, 0, 0, 0, 0, byte(fresh)})
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out := c.Try(ctx, 500*time.Millisecond)
-				mu.Lock()
-				defer mu.Unlock()
-				switch out {
-				case loadgen.Naked:
-					naks++
-					t.Error("a new client was NAKed while the apiserver was down")
-				case loadgen.Acked:
-					newAcks++
-					t.Error("a new client was ACKed while the apiserver was down")
-				}
-			}()
-		}
-		wg.Wait()
+		tally.round(ctx, r, known)
 	}
 	time.Sleep(time.Until(down.Add(outage)))
 	t.Logf("apiserver down %s: %d covered renewals ACKed, %d past their stored expiry (silence), %d new clients: %d ACKs, %d NAKs in all",
-		time.Since(down).Round(time.Second), acked, uncovered, fresh, newAcks, naks)
-	if acked == 0 {
+		time.Since(down).Round(time.Second), tally.acked, tally.uncovered, tally.fresh, tally.newAcks, tally.naks)
+	if tally.acked == 0 {
 		t.Error("no renewal was checked while covered")
 	}
 
@@ -187,7 +143,12 @@ func runManager(t *testing.T, ns string) func() {
 		if resp, err := http.Get("http://" + o.ProbeAddr + "/readyz"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return func() { cancel(); <-done }
+				return func() {
+					cancel()
+					if err := <-done; err != nil {
+						t.Log(err)
+					}
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -197,3 +158,63 @@ func runManager(t *testing.T, ns string) func() {
 }
 
 func testLog() logr.Logger { return logr.Discard() }
+
+// outageTally counts what happened to renewals and new clients while the
+// apiserver was down, and fails the test on a wrong answer.
+type outageTally struct {
+	t                               *testing.T
+	down                            time.Time
+	stored                          map[netip.Addr]time.Time
+	mu                              sync.Mutex
+	acked, uncovered, naks, newAcks int
+	fresh                           int
+}
+
+// round renews every known client and tries five new ones, concurrently.
+func (o *outageTally) round(ctx context.Context, r *loadgen.Relay, known []*loadgen.Client) {
+	var wg sync.WaitGroup
+	for _, c := range known {
+		wg.Add(1)
+		go func() { defer wg.Done(); o.renew(ctx, c) }()
+	}
+	for i := 0; i < 5; i++ {
+		o.fresh++
+		c := r.Client(net.HardwareAddr{0x81, 0, 0, 0, 0, byte(o.fresh)})
+		wg.Add(1)
+		go func() { defer wg.Done(); o.newClient(ctx, c) }()
+	}
+	wg.Wait()
+}
+
+func (o *outageTally) renew(ctx context.Context, c *loadgen.Client) {
+	covered := time.Now().Add(2 * time.Second).Before(o.stored[c.Addr()])
+	got, err := c.Renew(ctx, 500*time.Millisecond)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case got == dhcpv4.MessageTypeNak:
+		o.naks++
+		o.t.Errorf("%s NAKed while the apiserver was down", c.HW())
+	case covered && (err != nil || got != dhcpv4.MessageTypeAck):
+		o.t.Errorf("%s not ACKed at +%s although its stored lease runs to +%s", c.HW(),
+			time.Since(o.down).Round(time.Second), o.stored[c.Addr()].Sub(o.down).Round(time.Second))
+	case covered:
+		o.acked++
+	default:
+		o.uncovered++
+	}
+}
+
+func (o *outageTally) newClient(ctx context.Context, c *loadgen.Client) {
+	out := c.Try(ctx, 500*time.Millisecond)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch out {
+	case loadgen.Naked:
+		o.naks++
+		o.t.Error("a new client was NAKed while the apiserver was down")
+	case loadgen.Acked:
+		o.newAcks++
+		o.t.Error("a new client was ACKed while the apiserver was down")
+	}
+}

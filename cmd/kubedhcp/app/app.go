@@ -141,7 +141,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	w, err := wire(ctx, mgr, cfg, o)
+	w, err := wire(mgr, cfg, o)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ type wired struct {
 	mgr    manager.Manager
 }
 
-func wire(ctx context.Context, mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
+func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	metrics := sharedMetrics()
 	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace}
 	store, err := newStore(mgr, cfg, o, cr)
