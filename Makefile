@@ -63,6 +63,14 @@ test: manifests generate vet ## Run every test: unit tests and envtest suites on
 .PHONY: ci
 ci: verify lint test ## What CI runs: verify, lint, test.
 
+##@ Demo
+
+.PHONY: demo
+demo: build ## As root: a real control plane, the samples, kubedhcp and two dhclients in network namespaces; prints the Leases; Ctrl-C cleans up.
+	@hack/control-plane.sh >/dev/null
+	@hack/install-clients.sh
+	$(GO) run ./test/demo -kubedhcp bin/kubedhcp
+
 ##@ Build
 
 .PHONY: build

@@ -108,6 +108,11 @@ func Start(opts ...Option) (*Env, error) {
 			return nil, err
 		}
 	}
+	// Inside a network namespace without a default route (the demo, e2e
+	// tests) kube-apiserver cannot guess its advertise address.
+	args := e.env.ControlPlane.GetAPIServer().Configure()
+	args.Set("advertise-address", "127.0.0.1")
+	args.Set("endpoint-reconciler-type", "none")
 	if e.Config, err = e.env.Start(); err != nil {
 		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
 	}
