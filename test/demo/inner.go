@@ -47,7 +47,7 @@ func runInner(bin string) int {
 		_ = mgr.Wait()
 	}()
 
-	var dhclients []*exec.Cmd
+	dhclients := make([]*exec.Cmd, 0, len(clients))
 	defer func() {
 		for i, c := range dhclients {
 			say("stopping dhclient in %s (it releases its lease)", clients[i].ns)
