@@ -8,7 +8,7 @@ GO ?= go
 CONTROLLER_GEN ?= $(GO) tool controller-gen
 GOLANGCI_LINT ?= $(GO) tool -modfile=hack/tools/go.mod golangci-lint
 # Directories whose files are generated; `make verify` fails when they drift.
-GENERATED := api config/crd config/rbac/role.yaml
+GENERATED := api config/crd config/rbac/role.yaml charts/kubedhcp/crds charts/kubedhcp/files
 
 .PHONY: all
 all: build
@@ -25,6 +25,9 @@ help: ## Display this help.
 manifests: ## Generate the CRDs (config/crd/bases) and the manager's RBAC role (config/rbac) from the code.
 	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=kubedhcp-manager paths="./controllers/..." output:rbac:artifacts:config=config/rbac
+	@# The chart carries the same CRDs and RBAC rules, copied from one source.
+	cp config/crd/bases/*.yaml charts/kubedhcp/crds/
+	sed -n '/^rules:/,$$p' config/rbac/role.yaml | tail -n +2 > charts/kubedhcp/files/rbac-rules.yaml
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods for the API types.
@@ -51,6 +54,10 @@ verify: manifests generate ## Regenerate everything, then fail if any generated 
 	@git add -N $(GENERATED) >/dev/null 2>&1 || true
 	@if ! git diff --exit-code --stat -- $(GENERATED); then \
 		echo "generated files are out of date: run 'make generate manifests' and commit the result"; exit 1; fi
+
+.PHONY: helm
+helm: ## Build helm from Go modules into ~/.cache/kubedhcp and print its path.
+	@hack/helm.sh
 
 .PHONY: control-plane
 control-plane: ## Build etcd, kube-apiserver and kubectl from Go modules into ~/.cache/kubedhcp and print the directory.
