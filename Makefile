@@ -64,8 +64,14 @@ control-plane: ## Build etcd, kube-apiserver and kubectl from Go modules into ~/
 	@hack/control-plane.sh
 
 .PHONY: test
-test: manifests generate vet ## Run every test: unit tests and envtest suites on a real kube-apiserver and etcd.
+test: manifests generate vet ## Run every test: unit, envtest suites on a real kube-apiserver and etcd, e2e with real DHCP clients (root).
+	@hack/install-clients.sh
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 ./...
+
+.PHONY: test-e2e
+test-e2e: ## As root: real dhclient and udhcpc, direct and through dhcrelay, in network namespaces (part of make test).
+	@hack/install-clients.sh
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 -v ./test/e2e/
 
 .PHONY: ci
 ci: verify lint test ## What CI runs: verify, lint, test.

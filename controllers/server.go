@@ -24,6 +24,9 @@ type DHCPServer struct {
 	Engine     Readiness
 	Transport  transport.Config
 	LeaderOnly bool
+	// InNetns, when set, opens the listeners inside another network
+	// namespace (tests serve clients in namespaces they create).
+	InNetns func(func() error) error
 
 	server    atomic.Pointer[transport.Server]
 	listening atomic.Bool
@@ -43,7 +46,11 @@ func (s *DHCPServer) Start(ctx context.Context) error {
 		}
 	}
 	srv := transport.New(s.Transport)
-	if err := srv.Listen(); err != nil {
+	listen := srv.Listen
+	if s.InNetns != nil {
+		listen = func() error { return s.InNetns(srv.Listen) }
+	}
+	if err := listen(); err != nil {
 		return fmt.Errorf("opening DHCP listeners (needs NET_BIND_SERVICE, and NET_RAW for unicast replies): %w", err)
 	}
 	s.server.Store(srv)

@@ -57,6 +57,9 @@ type Options struct {
 	StatusInterval  time.Duration
 	SweepInterval   time.Duration
 	Retention       time.Duration
+	// InNetns, when set, runs the DHCP listeners' and the pinger's socket
+	// creation inside another network namespace (tests).
+	InNetns func(func() error) error
 	// RESTConfig connects to the apiserver; nil: the usual kubeconfig
 	// discovery (flag, KUBECONFIG, in-cluster).
 	RESTConfig *rest.Config
@@ -177,7 +180,14 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second}
 	opts := []engine.Option{engine.WithObserver(obs), engine.WithSettings(o.Engine)}
 	if o.Ping {
-		if p, err := transport.NewPinger(); err == nil {
+		var p *transport.Pinger
+		open := func() (err error) { p, err = transport.NewPinger(); return err }
+		if o.InNetns != nil {
+			err = o.InNetns(open)
+		} else {
+			err = open()
+		}
+		if err == nil {
 			opts = append(opts, engine.WithProber(p))
 		} else {
 			o.Log.Info("ping checks disabled", "reason", err.Error())
@@ -191,7 +201,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the config controller: %w", err)
 	}
-	srv := &controllers.DHCPServer{Engine: eng, LeaderOnly: o.LeaderElect, Transport: transport.Config{
+	srv := &controllers.DHCPServer{Engine: eng, LeaderOnly: o.LeaderElect, InNetns: o.InNetns, Transport: transport.Config{
 		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: o.Workers, Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
 	runnables := []manager.Runnable{
 		obs,
