@@ -69,7 +69,7 @@ test: manifests generate vet ## Run every test: unit, envtest suites on a real k
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 ./...
 
 .PHONY: test-e2e
-test-e2e: ## As root: real dhclient and udhcpc, direct and through dhcrelay, in network namespaces (part of make test).
+test-e2e: ## As root: real dhclient, dhcpcd and udhcpc, direct and through dhcrelay, in network namespaces (part of make test).
 	@hack/install-clients.sh
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 -v ./test/e2e/
 

@@ -16,6 +16,7 @@ import (
 // running is a DHCP client running in its namespace.
 type running struct {
 	ns      *netns.NS
+	ifname  string
 	cmd     *exec.Cmd
 	state   string
 	bound   string // the event that says it is bound
@@ -26,22 +27,26 @@ type running struct {
 // driver starts one kind of client.
 type driver struct {
 	name  string
-	start func(t *testing.T, ns *netns.NS) *running
+	start func(t *testing.T, ns *netns.NS, ifname string) *running
+	// ownIfname: the client keeps state by interface name in files all
+	// namespaces share, so each gets a name of its own.
+	ownIfname bool
 }
 
 var drivers = []driver{
-	{"dhclient", startDhclient},
-	{"udhcpc", startUdhcpc},
+	{"dhclient", startDhclient, false},
+	{"udhcpc", startUdhcpc, false},
+	{"dhcpcd", startDhcpcd, true},
 }
 
 func script(name string) string { return filepath.Join(testenv.RepoRoot(), name) }
 
-func startDhclient(t *testing.T, ns *netns.NS) *running {
+func startDhclient(t *testing.T, ns *netns.NS, ifname string) *running {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state")
 	args := []string{"-sf", script("test/demo/dhclient-script"), "-lf", filepath.Join(dir, "leases"), "-pf", filepath.Join(dir, "pid"), "eth0"}
 	cmd := ns.Command(append([]string{"dhclient", "-d", "-v", "-e", "KUBEDHCP_CLIENT_STATE=" + state}, args...)...)
-	r := &running{ns: ns, cmd: cmd, state: state, bound: "BOUND", renewed: "RENEW"}
+	r := &running{ns: ns, ifname: ifname, cmd: cmd, state: state, bound: "BOUND", renewed: "RENEW"}
 	r.release = func(t *testing.T) {
 		ns.Run(append([]string{"dhclient", "-r", "-e", "KUBEDHCP_CLIENT_STATE=" + state}, args...)...)
 	}
@@ -49,18 +54,32 @@ func startDhclient(t *testing.T, ns *netns.NS) *running {
 	return r
 }
 
-func startUdhcpc(t *testing.T, ns *netns.NS) *running {
+func startUdhcpc(t *testing.T, ns *netns.NS, ifname string) *running {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state")
 	cmd := ns.Command("busybox", "udhcpc", "-f", "-i", "eth0", "-s", script("test/e2e/udhcpc-script"), "-t", "20", "-T", "1", "-A", "1")
 	cmd.Env = append(os.Environ(), "KUBEDHCP_CLIENT_STATE="+state)
-	r := &running{ns: ns, cmd: cmd, state: state, bound: "bound", renewed: "renew"}
+	r := &running{ns: ns, ifname: ifname, cmd: cmd, state: state, bound: "bound", renewed: "renew"}
 	r.release = func(t *testing.T) {
 		// SIGUSR2: udhcpc sends DHCPRELEASE and deconfigures.
 		if err := r.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
 			t.Fatal(err)
 		}
 	}
+	r.startCmd(t, dir)
+	return r
+}
+
+// startDhcpcd runs dhcpcd (dhcpcd-base) in the foreground, IPv4 only. It
+// gives its hook script only its own variables, so the script's state file
+// is named after the interface.
+func startDhcpcd(t *testing.T, ns *netns.NS, ifname string) *running {
+	dir := t.TempDir()
+	state := "/tmp/kubedhcp-dhcpcd-" + ifname
+	t.Cleanup(func() { _ = os.Remove(state); _ = os.Remove(state + ".events") })
+	cmd := ns.Command("dhcpcd", "-B", "-4", "-d", "--noipv4ll", "-t", "20", "-c", script("test/e2e/dhcpcd-script"), ifname)
+	r := &running{ns: ns, ifname: ifname, cmd: cmd, state: state, bound: "BOUND", renewed: "RENEW"}
+	r.release = func(t *testing.T) { ns.Run("dhcpcd", "-4", "-k", ifname) }
 	r.startCmd(t, dir)
 	return r
 }

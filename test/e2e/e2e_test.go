@@ -1,5 +1,5 @@
 // Package e2e_test runs real DHCP clients from Debian's packages (ISC
-// dhclient and busybox udhcpc) against the kubedhcp manager in network
+// dhclient, dhcpcd and busybox udhcpc) against the kubedhcp manager in network
 // namespaces the test creates: on a directly attached segment and on a
 // second segment behind ISC dhcrelay. Each client binds, renews at T1 and
 // releases; each step is checked in what the client configured and in the
@@ -86,8 +86,8 @@ func newNetwork(t *testing.T) *network {
 	return n
 }
 
-// client makes a namespace with eth0 on segment "A" or "B".
-func (n *network) client(t *testing.T, segment string, mac net.HardwareAddr) *netns.NS {
+// client makes a namespace with interface ifname on segment "A" or "B".
+func (n *network) client(t *testing.T, segment, ifname string, mac net.HardwareAddr) *netns.NS {
 	n.n++
 	c := netns.New(t, "kdc")
 	port := fmt.Sprintf("p%d", n.n)
@@ -95,9 +95,9 @@ func (n *network) client(t *testing.T, segment string, mac net.HardwareAddr) *ne
 	if segment == "B" {
 		bridge, ns = n.relay, "down0"
 	}
-	netns.Veth(t, bridge, port, c, "eth0")
+	netns.Veth(t, bridge, port, c, ifname)
 	bridge.Run("ip", "link", "set", port, "master", ns)
-	c.Run("ip", "link", "set", "eth0", "address", mac.String())
+	c.Run("ip", "link", "set", ifname, "address", mac.String())
 	return c
 }
 
@@ -173,7 +173,11 @@ func TestClients(t *testing.T) {
 			path := map[string]string{"A": "direct", "B": "relayed"}[seg]
 			t.Run(drv.name+"/"+path, func(t *testing.T) {
 				mac := net.HardwareAddr{0x02, 0xe2, 0xe0, 0, 0, i}
-				c := drv.start(t, n.client(t, seg, mac))
+				ifname := "eth0"
+				if drv.ownIfname {
+					ifname = fmt.Sprintf("kd%d%x", os.Getpid()%1000, i)
+				}
+				c := drv.start(t, n.client(t, seg, ifname, mac), ifname)
 				run(t, c, kns.Name, seg, mac)
 			})
 		}
@@ -190,7 +194,9 @@ func run(t *testing.T, c *running, ns, seg string, mac net.HardwareAddr) {
 			st["dns"] != want.dns || st["domain"] != want.domain || st["lease"] != "20" || st["server"] != want.server {
 			t.Fatalf("client configured %v, want %+v and a 20 s lease", st, want)
 		}
-		c.ns.Run("ip", "-4", "addr", "show", "dev", "eth0") // it is set on the interface
+		if out := c.ns.Run("ip", "-4", "addr", "show", "dev", c.ifname); !strings.Contains(out, addr+"/24") {
+			t.Fatalf("%s is not set on %s:\n%s", addr, c.ifname, out)
+		}
 		l := leaseOf(t, ns, addr)
 		if l.Spec.State != dhcpv1alpha1.LeaseBound || string(l.Spec.MACAddress) != mac.String() {
 			t.Fatalf("lease %s: %s for %s, want Bound for %s", l.Name, l.Spec.State, l.Spec.MACAddress, mac)
