@@ -34,17 +34,23 @@ type driver struct {
 }
 
 var drivers = []driver{
-	{"dhclient", startDhclient, false},
+	{"dhclient", func(t *testing.T, ns *netns.NS, ifname string) *running { return startDhclient(t, ns, ifname, "") }, false},
 	{"udhcpc", startUdhcpc, false},
 	{"dhcpcd", startDhcpcd, true},
 }
 
 func script(name string) string { return filepath.Join(testenv.RepoRoot(), name) }
 
-func startDhclient(t *testing.T, ns *netns.NS, ifname string) *running {
+// startDhclient runs ISC dhclient in the foreground; conf, when set, is
+// its dhclient.conf (options to send).
+func startDhclient(t *testing.T, ns *netns.NS, ifname, conf string) *running {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state")
-	args := []string{"-sf", script("test/demo/dhclient-script"), "-lf", filepath.Join(dir, "leases"), "-pf", filepath.Join(dir, "pid"), "eth0"}
+	cf := filepath.Join(dir, "dhclient.conf")
+	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-cf", cf, "-sf", script("test/demo/dhclient-script"), "-lf", filepath.Join(dir, "leases"), "-pf", filepath.Join(dir, "pid"), ifname}
 	cmd := ns.Command(append([]string{"dhclient", "-d", "-v", "-e", "KUBEDHCP_CLIENT_STATE=" + state}, args...)...)
 	r := &running{ns: ns, ifname: ifname, cmd: cmd, state: state, bound: "BOUND", renewed: "RENEW"}
 	r.release = func(t *testing.T) {
