@@ -8,7 +8,7 @@ GO ?= go
 CONTROLLER_GEN ?= $(GO) tool controller-gen
 GOLANGCI_LINT ?= $(GO) tool -modfile=hack/tools/go.mod golangci-lint
 # Directories whose files are generated; `make verify` fails when they drift.
-GENERATED := api config/crd config/rbac/role.yaml charts/kubedhcp/crds charts/kubedhcp/files
+GENERATED := api config/crd config/rbac/role.yaml charts/kubedhcp/crds charts/kubedhcp/files docs/api.md
 
 .PHONY: all
 all: build
@@ -30,8 +30,13 @@ manifests: ## Generate the CRDs (config/crd/bases) and the manager's RBAC role (
 	sed -n '/^rules:/,$$p' config/rbac/role.yaml | tail -n +2 > charts/kubedhcp/files/rbac-rules.yaml
 
 .PHONY: generate
-generate: ## Generate DeepCopy methods for the API types.
+generate: docs ## Generate DeepCopy methods for the API types, and the API reference.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: docs
+docs: ## Generate the API reference docs/api.md from the Go types (crd-ref-docs, pinned in hack/tools/docs).
+	@$(GO) tool -modfile=hack/tools/docs/go.mod crd-ref-docs --source-path=./api/v1alpha1 --config=hack/crd-ref-docs.yaml \
+		--renderer=markdown --output-path=docs/api.md --log-level=WARN
 
 .PHONY: fmt
 fmt: ## Run go fmt.
