@@ -1,0 +1,62 @@
+package e2e_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestReservationAppliedWhileServing: dhclient is bound from the pool; a
+// Reservation for its MAC is applied with kubectl; the client's next
+// DISCOVER, within a second of the apply, gets the reserved address. The
+// address it released is free again: another client asking for it gets it.
+func TestReservationAppliedWhileServing(t *testing.T) {
+	ctx := context.Background()
+	kns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-apply-"}}
+	if err := env.Client.Create(ctx, kns); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects(kns.Name) {
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := newNetwork(t)
+	startManager(t, n, kns.Name)
+	mac, _ := net.ParseMAC("02:e2:e0:00:02:01")
+	cns := n.client(t, "A", "eth0", mac)
+	first := startDhclient(t, cns, "eth0", "")
+	old := first.wait(t, 20*time.Second, first.bound)["ip"]
+	first.release(t)
+
+	res := `apiVersion: dhcp.kubedhcp.io/v1alpha1
+kind: Reservation
+metadata: {name: late, namespace: ` + kns.Name + `}
+spec: {subnet: office, macAddress: "02:e2:e0:00:02:01", ipAddress: 10.0.0.77, hostname: late}
+`
+	if out, err := env.KubectlStdin(res, "apply", "-f", "-"); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	applied := time.Now()
+	again := startDhclient(t, cns, "eth0", "")
+	st := again.wait(t, 5*time.Second, again.bound)
+	took := time.Since(applied)
+	if st["ip"] != "10.0.0.77" || st["hostname"] != "late" {
+		t.Fatalf("after the Reservation: %s %q, want 10.0.0.77 \"late\"", st["ip"], st["hostname"])
+	}
+	if took > time.Second {
+		t.Errorf("bound to the reserved address %s after kubectl apply, want within 1s", took)
+	}
+	t.Logf("bound to the reserved address %s after kubectl apply returned", took.Round(time.Millisecond))
+
+	// The released address is free: another client asking for it gets it.
+	other, _ := net.ParseMAC("02:e2:e0:00:02:02")
+	c := startDhclient(t, n.client(t, "A", "eth0", other), "eth0", "send dhcp-requested-address "+old+";\n")
+	if got := c.wait(t, 20*time.Second, c.bound)["ip"]; got != old {
+		t.Errorf("another client asking for the released %s got %s", old, got)
+	}
+}
