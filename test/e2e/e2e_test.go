@@ -77,7 +77,7 @@ func newNetwork(t *testing.T) *network {
 	r.Run("ip", "link", "add", "down0", "type", "bridge")
 	r.Run("ip", "addr", "add", "10.20.0.1/24", "dev", "down0")
 	r.Run("ip", "link", "set", "down0", "up")
-	r.Run("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	r.Run("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
 	relay := r.Command("dhcrelay", "-4", "-d", "-q", "--no-pid", "-id", "down0", "-iu", "up0", "172.16.0.10")
 	if err := relay.Start(); err != nil {
 		t.Fatal(err)
