@@ -1,13 +1,11 @@
 package e2e_test
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/kubedhcp/kubedhcp/test/netns"
 )
 
 // TestReservationAppliedWhileServing: dhclient is bound from the pool; a
@@ -15,18 +13,10 @@ import (
 // DISCOVER, within a second of the apply, gets the reserved address. The
 // address it released is free again: another client asking for it gets it.
 func TestReservationAppliedWhileServing(t *testing.T) {
-	ctx := context.Background()
-	kns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-apply-"}}
-	if err := env.Client.Create(ctx, kns); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objects(kns.Name) {
-		if err := env.Client.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	netns.RequireRoot(t)
+	ns := setup(t, "e2e-apply-", objects)
 	n := newNetwork(t)
-	startManager(t, n, kns.Name)
+	startManager(t, n, ns)
 	mac, _ := net.ParseMAC("02:e2:e0:00:02:01")
 	cns := n.client(t, "A", "eth0", mac)
 	first := startDhclient(t, cns, "eth0", "")
@@ -35,7 +25,7 @@ func TestReservationAppliedWhileServing(t *testing.T) {
 
 	res := `apiVersion: dhcp.kubedhcp.io/v1alpha1
 kind: Reservation
-metadata: {name: late, namespace: ` + kns.Name + `}
+metadata: {name: late, namespace: ` + ns + `}
 spec: {subnet: office, macAddress: "02:e2:e0:00:02:01", ipAddress: 10.0.0.77, hostname: late}
 `
 	if out, err := env.KubectlStdin(res, "apply", "-f", "-"); err != nil {

@@ -1,16 +1,15 @@
 package e2e_test
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/test/netns"
 )
 
 // pxeObjects adds boot rules and two reservations to the office subnet.
@@ -32,18 +31,10 @@ func pxeObjects(ns string) []client.Object {
 const pxeArch = "option pxe-arch code 93 = unsigned integer 16;\n"
 
 func TestReservationsAndPXE(t *testing.T) {
-	ctx := context.Background()
-	kns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-pxe-"}}
-	if err := env.Client.Create(ctx, kns); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range pxeObjects(kns.Name) {
-		if err := env.Client.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	netns.RequireRoot(t)
+	ns := setup(t, "e2e-pxe-", pxeObjects)
 	n := newNetwork(t)
-	startManager(t, n, kns.Name)
+	startManager(t, n, ns)
 	tests := []struct {
 		name                    string
 		mac                     string
@@ -70,7 +61,7 @@ func TestReservationsAndPXE(t *testing.T) {
 			if st["filename"] != tt.file || (tt.srv != "" && st["next_server"] != tt.srv) {
 				t.Errorf("boot file %q next server %q, want %q %q", st["filename"], st["next_server"], tt.file, tt.srv)
 			}
-			l := leaseOf(t, kns.Name, st["ip"])
+			l := leaseOf(t, ns, st["ip"])
 			if tt.hostname != "" && (l.Spec.Hostname != tt.hostname || l.Spec.Reservation == "") {
 				t.Errorf("lease %+v, want hostname %s from a reservation", l.Spec, tt.hostname)
 			}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,14 +43,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	var err error
-	if env, err = testenv.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	testenv.Main(m, &env)
 }
 
 // network is the test's topology. The server namespace holds bridge eth1
@@ -133,15 +125,24 @@ func startManager(t *testing.T, n *network, ns string) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = app.Run(ctx, o) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + o.ProbeAddr + "/readyz"); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+	if err := testenv.WaitReady("http://"+o.ProbeAddr+"/readyz", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setup creates a Kubernetes namespace holding objs and returns its name.
+func setup(t *testing.T, prefix string, objs func(ns string) []client.Object) string {
+	ctx := context.Background()
+	kns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
+	if err := env.Client.Create(ctx, kns); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs(kns.Name) {
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatal(err)
 		}
 	}
-	t.Fatal("manager not ready")
+	return kns.Name
 }
 
 // segment describes what a client on each segment must configure.
@@ -154,18 +155,9 @@ var segments = map[string]struct {
 
 func TestClients(t *testing.T) {
 	netns.RequireRoot(t)
-	ctx := context.Background()
-	kns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
-	if err := env.Client.Create(ctx, kns); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objects(kns.Name) {
-		if err := env.Client.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ns := setup(t, "e2e-", objects)
 	n := newNetwork(t)
-	startManager(t, n, kns.Name)
+	startManager(t, n, ns)
 	i := byte(0)
 	for _, drv := range drivers {
 		for _, seg := range []string{"A", "B"} {
@@ -178,7 +170,7 @@ func TestClients(t *testing.T) {
 					ifname = fmt.Sprintf("kd%d%x", os.Getpid()%1000, i)
 				}
 				c := drv.start(t, n.client(t, seg, ifname, mac), ifname)
-				run(t, c, kns.Name, seg, mac)
+				run(t, c, ns, seg, mac)
 			})
 		}
 	}

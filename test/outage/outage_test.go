@@ -6,11 +6,8 @@ package outage_test
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -32,17 +29,9 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	// client-go logs every failed watch while the apiserver is down.
 	klog.SetLogger(logr.Discard())
 	ctrl.SetLogger(logr.Discard())
-	var err error
-	if env, err = testenv.Start(testenv.Restartable()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	testenv.Main(m, &env, testenv.Restartable())
 }
 
 var (
@@ -139,22 +128,15 @@ func runManager(t *testing.T, ns string) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, o) }()
-	for i := 0; i < 600; i++ {
-		if resp, err := http.Get("http://" + o.ProbeAddr + "/readyz"); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return func() {
-					cancel()
-					if err := <-done; err != nil {
-						t.Log(err)
-					}
-				}
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := testenv.WaitReady("http://"+o.ProbeAddr+"/readyz", 30*time.Second); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("manager not ready")
-	return nil
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Log(err)
+		}
+	}
 }
 
 func testLog() logr.Logger { return logr.Discard() }
