@@ -96,5 +96,5 @@ build: manifests generate fmt vet ## Build the manager binary into bin/kubedhcp.
 	$(GO) build -o bin/kubedhcp ./cmd/kubedhcp
 
 .PHONY: run
-run: manifests generate ## Run the manager from your host against the cluster in $$KUBECONFIG (as root, for port 67).
+run: manifests generate ## Run the manager from your host against the cluster your KUBECONFIG names (as root, for port 67); ARGS=... adds flags.
 	$(GO) run ./cmd/kubedhcp $(ARGS)
