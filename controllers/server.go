@@ -28,7 +28,6 @@ type DHCPServer struct {
 	// namespace (tests serve clients in namespaces they create).
 	InNetns func(func() error) error
 
-	server    atomic.Pointer[transport.Server]
 	listening atomic.Bool
 }
 
@@ -53,7 +52,6 @@ func (s *DHCPServer) Start(ctx context.Context) error {
 	if err := listen(); err != nil {
 		return fmt.Errorf("opening DHCP listeners (needs NET_BIND_SERVICE, and NET_RAW for unicast replies): %w", err)
 	}
-	s.server.Store(srv)
 	s.listening.Store(true)
 	logger.Info("serving DHCP", "interfaces", s.Transport.Interfaces, "address", s.Transport.Addr.String())
 	defer s.listening.Store(false)
@@ -62,11 +60,3 @@ func (s *DHCPServer) Start(ctx context.Context) error {
 
 // Listening reports whether the listeners are open.
 func (s *DHCPServer) Listening() bool { return s.listening.Load() }
-
-// Stats returns the transport's counters, once serving.
-func (s *DHCPServer) Stats() *transport.Stats {
-	if srv := s.server.Load(); srv != nil {
-		return &srv.Stats
-	}
-	return nil
-}

@@ -25,9 +25,6 @@ func (sn *Subnet) ServerIDBytes(sid netip.Addr) []byte {
 // Lease returns the subnet's lease times with defaults filled in.
 func (sn *Subnet) Lease() LeaseTimes { return sn.lease }
 
-// Mask returns the subnet mask as option 1 encodes it.
-func (sn *Subnet) Mask() netip.Prefix { return sn.Prefix }
-
 // Excludes reports whether a is never handed out dynamically: the network
 // or broadcast address, an excluded address or a reserved one.
 func (sn *Subnet) Excludes(a netip.Addr) bool { return !a.Is4() || sn.excluded.contains(U32(a)) }
@@ -84,6 +81,12 @@ func (sn *Subnet) PoolFor(a netip.Addr) *Pool {
 	return nil
 }
 
+// Serves reports whether the pool serves a client: it has no classes, or
+// they fit the client. known says whether the client has a reservation.
+func (p *Pool) Serves(c *ClientInfo, known bool) bool {
+	return p.Classes == nil || p.Classes.fits(c, known)
+}
+
 // PoolsFor returns the pools that serve a client, in the order to try
 // them: pools whose classes fit the client first, then pools without
 // classes. known says whether the client has a reservation.
@@ -91,9 +94,10 @@ func (sn *Subnet) PoolsFor(c *ClientInfo, known bool) []*Pool {
 	var classed, general []*Pool
 	for _, p := range sn.Pools {
 		switch {
+		case !p.Serves(c, known):
 		case p.Classes == nil:
 			general = append(general, p)
-		case p.Classes.fits(c, known):
+		default:
 			if p.Classes.hasCriteria() {
 				classed = append(classed, p)
 			} else {
@@ -137,9 +141,6 @@ func (p *Pool) Contains(a netip.Addr) bool { return a.Is4() && p.avail.contains(
 
 // Size returns how many addresses the pool can hand out.
 func (p *Pool) Size() int64 { return p.avail.size() }
-
-// Spans returns the addresses the pool can hand out, as sorted ranges.
-func (p *Pool) Spans() []Range { return p.avail.ranges() }
 
 // NextFrom returns the first address the pool can hand out at or after a,
 // and false when there is none.

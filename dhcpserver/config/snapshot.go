@@ -13,11 +13,10 @@ import (
 // Snapshot is an immutable configuration: every Subnet served and the
 // indexes to find one for a packet. Build it with New.
 type Snapshot struct {
-	subnets  []*Subnet // sorted by prefix start
-	byName   map[string]*Subnet
-	byIface  map[string][]*Subnet
-	byRelay  map[netip.Addr]*Subnet
-	ifaceSet []string
+	subnets []*Subnet // sorted by prefix start
+	byName  map[string]*Subnet
+	byIface map[string][]*Subnet
+	byRelay map[netip.Addr]*Subnet
 }
 
 // New checks subnets and builds a Snapshot of them. It takes ownership:
@@ -53,10 +52,6 @@ func New(subnets ...*Subnet) (*Snapshot, error) {
 			s.byRelay[r] = sn
 		}
 	}
-	for ifc := range s.byIface {
-		s.ifaceSet = append(s.ifaceSet, ifc)
-	}
-	sort.Strings(s.ifaceSet)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -68,9 +63,6 @@ func (s *Snapshot) Subnets() []*Subnet { return s.subnets }
 
 // Subnet returns the subnet of that name, or nil.
 func (s *Snapshot) Subnet(name string) *Subnet { return s.byName[name] }
-
-// Interfaces returns the names of the interfaces any subnet is served on.
-func (s *Snapshot) Interfaces() []string { return s.ifaceSet }
 
 // SubnetForAddr returns the subnet whose prefix holds a, or nil.
 func (s *Snapshot) SubnetForAddr(a netip.Addr) *Subnet {

@@ -64,10 +64,10 @@ func (t *txn) inUse(addr netip.Addr) bool {
 // probation commits addr as Declined until the probation period ends; the
 // client fields of who are kept, if any.
 func (t *txn) probation(addr netip.Addr, who lease.Binding) {
-	if _, _, err := t.e.alloc.Claim(t.sn.Name, addr, t.r.client, t.now); err != nil {
+	prev, stored, err := t.e.alloc.Claim(t.sn.Name, addr, t.r.client, t.now)
+	if err != nil {
 		return
 	}
-	prev, stored := t.e.alloc.At(addr)
 	b := who
 	b.Subnet, b.Addr, b.State = t.sn.Name, addr, lease.Declined
 	b.Start, b.Renewed, b.Expires = t.now, t.now, t.now.Add(t.e.set.Probation)

@@ -121,9 +121,6 @@ func (e *Engine) SetSnapshot(s *config.Snapshot) {
 	e.snap.Store(s)
 }
 
-// Snapshot returns the configuration the engine serves from, or nil.
-func (e *Engine) Snapshot() *config.Snapshot { return e.snap.Load() }
-
 // Load reads every binding from the store. The engine answers no message
 // before Load has succeeded.
 func (e *Engine) Load(ctx context.Context) error {

@@ -109,10 +109,6 @@ func (t *txn) servable(addr netip.Addr) bool {
 	if t.res != nil && t.res.Addr == addr {
 		return true
 	}
-	for _, p := range t.sn.PoolsFor(&t.r.info, t.res != nil) {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
+	p := t.sn.PoolFor(addr)
+	return p != nil && p.Serves(&t.r.info, t.res != nil)
 }

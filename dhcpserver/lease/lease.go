@@ -4,7 +4,6 @@
 package lease
 
 import (
-	"bytes"
 	"net"
 	"net/netip"
 	"time"
@@ -69,15 +68,6 @@ type Binding struct {
 	// Version is the Store's version of the binding: empty for one never
 	// stored. The Store sets it; the caller passes it back unchanged.
 	Version string
-}
-
-// SameClient reports whether b and o belong to the same client: the same
-// client identifier when both have one, else the same hardware address.
-func (b *Binding) SameClient(o *Binding) bool {
-	if len(b.ClientID) > 0 || len(o.ClientID) > 0 {
-		return bytes.Equal(b.ClientID, o.ClientID)
-	}
-	return bytes.Equal(b.HWAddr, o.HWAddr)
 }
 
 // Active reports whether b holds its address at now: bound and not yet

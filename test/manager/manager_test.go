@@ -79,11 +79,7 @@ func TestReservationAppliedWhileServing(t *testing.T) {
 	ns := newNamespace(t)
 	applyLab(t, ns, "10.50.0.99")
 	startManager(t, ns, serverA)
-	r, err := loadgen.NewRelay(relayA, serverA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = r.Close() }()
+	r := relay(t, relayA, serverA)
 	hw := net.HardwareAddr{0x02, 0, 0, 0, 0x51, 1}
 	c := r.Client(hw)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -125,11 +121,7 @@ func TestExhaustionRaisesConditionAndEvent(t *testing.T) {
 	ns := newNamespace(t)
 	applyLab(t, ns, "10.50.0.11")
 	startManager(t, ns, serverA)
-	r, err := loadgen.NewRelay(relayA, serverA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = r.Close() }()
+	r := relay(t, relayA, serverA)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if ok := loadgen.RunAll(ctx, r.Clients(2, 0x52), 2, time.Second); ok != 2 {
@@ -155,11 +147,7 @@ func TestDeletedLeaseIsRevoked(t *testing.T) {
 	ns := newNamespace(t)
 	applyLab(t, ns, "10.50.0.99")
 	startManager(t, ns, serverA)
-	r, err := loadgen.NewRelay(relayA, serverA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = r.Close() }()
+	r := relay(t, relayA, serverA)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	old := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x53, 1})
@@ -222,11 +210,7 @@ func TestEmptyNamespaceBecomesReadyThenServes(t *testing.T) {
 	ns := newNamespace(t)
 	startManager(t, ns, serverA) // fails unless ready with nothing configured
 	applyLab(t, ns, "10.50.0.99")
-	r, err := loadgen.NewRelay(relayA, serverA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = r.Close() }()
+	r := relay(t, relayA, serverA)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x54, 1}).DORA(ctx, 500*time.Millisecond); err != nil {
