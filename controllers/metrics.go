@@ -32,7 +32,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Packets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_packets_total",
 			Help: "DHCP messages handled, by message type received and outcome (offer, ack, nak, silent)."}, []string{"type", "outcome"}),
 		DroppedPkts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_packets_dropped_total",
-			Help: "Messages dropped before or after the engine: malformed, queueFull, panic, sendFailed."}, []string{"reason"}),
+			Help: "Messages dropped before or after the engine: malformed, panic, sendFailed."}, []string{"reason"}),
 		ReplyLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kubedhcp_reply_duration_seconds",
 			Help: "Time from receiving a message to having its reply ready, store commit included.", Buckets: prometheus.ExponentialBuckets(0.00005, 2, 18)}),
 		CommitLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kubedhcp_store_commit_duration_seconds",

@@ -38,7 +38,7 @@ func (sn *Subnet) ReservationFor(clientID, mac, circuitID []byte) *Reservation {
 		}
 	}
 	if len(mac) > 0 {
-		if r, ok := sn.byMAC[macKey(mac)]; ok {
+		if r, ok := sn.byMAC[string(mac)]; ok {
 			return r
 		}
 	}
@@ -48,20 +48,6 @@ func (sn *Subnet) ReservationFor(clientID, mac, circuitID []byte) *Reservation {
 		}
 	}
 	return nil
-}
-
-func macKey(mac []byte) string {
-	const hexdigits = "0123456789abcdef"
-	var sb strings.Builder
-	sb.Grow(3 * len(mac))
-	for i, b := range mac {
-		if i > 0 {
-			sb.WriteByte(':')
-		}
-		sb.WriteByte(hexdigits[b>>4])
-		sb.WriteByte(hexdigits[b&0xf])
-	}
-	return sb.String()
 }
 
 // ReservationAt returns the reservation of address a, or nil.

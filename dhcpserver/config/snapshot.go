@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"strings"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
@@ -232,7 +231,7 @@ func (sn *Subnet) indexReservation(r *Reservation) error {
 	var key string
 	n := 0
 	if len(r.MAC) > 0 {
-		idx, key, n = sn.byMAC, strings.ToLower(r.MAC.String()), n+1
+		idx, key, n = sn.byMAC, string(r.MAC), n+1
 	}
 	if len(r.ClientID) > 0 {
 		idx, key, n = sn.byClientID, string(r.ClientID), n+1

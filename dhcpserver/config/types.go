@@ -163,7 +163,7 @@ type Subnet struct {
 	lease      LeaseTimes
 	sidBytes   []byte
 	excluded   rangeSet
-	byMAC      map[string]*Reservation
+	byMAC      map[string]*Reservation // keyed by the raw hardware address
 	byClientID map[string]*Reservation
 	byCircuit  map[string]*Reservation
 	byAddr     map[netip.Addr]*Reservation

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -22,6 +23,7 @@ func numCPU() int { return runtime.NumCPU() }
 // set, and the packet socket it unicasts through.
 type listener struct {
 	name string
+	conn *net.UDPConn
 	pc   *ipv4.PacketConn
 	raw  *rawSender
 	ifs  *ifaceCache
@@ -47,8 +49,11 @@ func openListener(name string, addr netip.AddrPort) (*listener, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("asking for packet info: %w", err)
 	}
-	return &listener{name: name, pc: pc, raw: newRawSender(), ifs: newIfaceCache(currentNetns())}, nil
+	return &listener{name: name, conn: conn.(*net.UDPConn), pc: pc, raw: newRawSender(), ifs: newIfaceCache(currentNetns())}, nil
 }
+
+// rcvBuf is the receive buffer asked for on each listener.
+const rcvBuf = 4 << 20
 
 func setSockopts(fd int, device string) error {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
@@ -57,6 +62,10 @@ func setSockopts(fd int, device string) error {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); err != nil {
 		return fmt.Errorf("SO_BROADCAST: %w", err)
 	}
+	// Room for bursts: a pause of a few milliseconds at tens of thousands
+	// of messages a second overflows the default buffer. Capped by
+	// net.core.rmem_max; a smaller buffer is not an error.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
 	if device != "" {
 		if err := unix.BindToDevice(fd, device); err != nil {
 			return fmt.Errorf("SO_BINDTODEVICE %s: %w", device, err)
@@ -71,28 +80,48 @@ func (l *listener) close() {
 	l.ifs.ns.close()
 }
 
-// meta describes a received message: the interface it came in on, the
-// server's address there, and whether it was broadcast.
-func (l *listener) meta(cm *ipv4.ControlMessage) engine.Meta {
+// meta describes a received message from its IP_PKTINFO control message:
+// the interface it came in on, the server's address there, and whether it
+// was broadcast.
+func (l *listener) meta(oob []byte) engine.Meta {
 	var m engine.Meta
-	if cm == nil {
+	index, dst, ok := pktinfo(oob)
+	if !ok {
 		m.Interface = l.name
 		return m
 	}
-	ifc := l.ifs.get(cm.IfIndex)
+	ifc := l.ifs.get(index)
 	m.Interface = ifc.name
 	m.LocalAddr = ifc.addr
-	dst, _ := netip.AddrFromSlice(cm.Dst.To4())
 	m.Broadcast = dst == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || ifc.isBroadcast(dst)
 	return m
 }
 
+// pktinfo finds IP_PKTINFO in a received control message and returns its
+// interface index and the datagram's destination address, without
+// allocating.
+func pktinfo(oob []byte) (index int, dst netip.Addr, ok bool) {
+	for len(oob) >= unix.SizeofCmsghdr {
+		n := int(binary.NativeEndian.Uint64(oob))
+		level := int32(binary.NativeEndian.Uint32(oob[8:]))
+		typ := int32(binary.NativeEndian.Uint32(oob[12:]))
+		if n < unix.SizeofCmsghdr || n > len(oob) {
+			return 0, netip.Addr{}, false
+		}
+		if level == unix.IPPROTO_IP && typ == unix.IP_PKTINFO && n >= unix.SizeofCmsghdr+unix.SizeofInet4Pktinfo {
+			d := oob[unix.SizeofCmsghdr:]
+			return int(int32(binary.NativeEndian.Uint32(d))), netip.AddrFrom4([4]byte(d[8:12])), true
+		}
+		oob = oob[min(unix.CmsgSpace(n-unix.SizeofCmsghdr), len(oob)):]
+	}
+	return 0, netip.Addr{}, false
+}
+
 // send writes a reply where dest says. A unicast to a client without an
 // address goes through a packet socket to its hardware address; where
-// that fails, the reply is broadcast.
+// that fails, the reply is broadcast out of the interface it came in on.
 func (l *listener) send(b []byte, dest engine.Dest, in engine.Meta, st *Stats) error {
 	ifc := l.ifs.byName(in.Interface)
-	cm := &ipv4.ControlMessage{IfIndex: ifc.index}
 	if dest.HWAddr != nil && !dest.Broadcast {
 		err := l.raw.send(b, ifc, in.LocalAddr, dest)
 		if err == nil {
@@ -102,10 +131,11 @@ func (l *listener) send(b []byte, dest engine.Dest, in engine.Meta, st *Stats) e
 		st.RawFallback.Add(1)
 		dest = engine.Dest{Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{255, 255, 255, 255}), 68), Broadcast: true}
 	}
-	if !dest.Broadcast {
-		cm = nil // routed: let the kernel choose the interface
+	var oob []byte
+	if dest.Broadcast {
+		oob = ifc.oob // routed replies let the kernel choose the interface
 	}
-	_, err := l.pc.WriteTo(b, cm, net.UDPAddrFromAddrPort(dest.Addr))
+	_, _, err := l.conn.WriteMsgUDPAddrPort(b, oob, dest.Addr)
 	return err
 }
 
@@ -113,6 +143,7 @@ func (l *listener) send(b []byte, dest engine.Dest, in engine.Meta, st *Stats) e
 type iface struct {
 	index int
 	name  string
+	oob   []byte         // IP_PKTINFO naming it, to send out of it
 	addr  netip.Addr     // first IPv4 address
 	nets  []netip.Prefix // its IPv4 networks
 }
@@ -190,7 +221,7 @@ func (c *ifaceCache) byName(name string) iface {
 }
 
 func describe(ni *net.Interface) iface {
-	i := iface{index: ni.Index, name: ni.Name}
+	i := iface{index: ni.Index, name: ni.Name, oob: (&ipv4.ControlMessage{IfIndex: ni.Index}).Marshal()}
 	addrs, _ := ni.Addrs()
 	for _, a := range addrs {
 		ipn, ok := a.(*net.IPNet)

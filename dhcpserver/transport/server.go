@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"golang.org/x/net/ipv4"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/wire"
@@ -27,8 +28,8 @@ type Handler interface {
 type Observer interface {
 	// Handled: a message was answered or dropped by the handler, after d.
 	Handled(res engine.Result, d time.Duration)
-	// Dropped: a message never reached the handler; reason is malformed,
-	// queueFull, panic or sendFailed.
+	// Dropped: a message never reached the handler or its reply was not
+	// sent; reason is malformed, panic or sendFailed.
 	Dropped(reason string)
 }
 
@@ -41,8 +42,8 @@ type Config struct {
 	Addr netip.AddrPort
 	// Workers handle messages (default 2 per CPU, at least 4).
 	Workers int
-	// Queue is how many messages may wait for a worker before new ones are
-	// dropped (default 1024).
+	// Queue is how many messages may wait for a worker before the reader
+	// waits too (default 1024).
 	Queue int
 	// Handler answers messages.
 	Handler Handler
@@ -54,7 +55,9 @@ type Config struct {
 
 // Stats are the counters of a Server.
 type Stats struct {
-	Received, Malformed, QueueFull, Panics, SendFailed, Replied atomic.Uint64
+	Received, Malformed, Panics, SendFailed, Replied atomic.Uint64
+	// QueueFull counts the times the reader waited for a worker.
+	QueueFull atomic.Uint64
 	// RawUnicast counts replies unicast to a hardware address through the
 	// packet socket; RawFallback those broadcast because that failed.
 	RawUnicast, RawFallback atomic.Uint64
@@ -157,29 +160,49 @@ func (s *Server) closeAll() {
 	}
 }
 
-// read receives messages on one listener and queues them for the workers.
+// batch is how many messages one read may return (recvmmsg).
+const batch = 32
+
+// read receives messages on one listener, up to a batch a system call,
+// and queues them for the workers.
 func (s *Server) read(ctx context.Context, l *listener) {
+	ms := make([]ipv4.Message, batch)
+	js := make([]*job, batch)
+	for i := range ms {
+		js[i] = s.bufs.Get().(*job)
+		ms[i] = ipv4.Message{Buffers: [][]byte{js[i].buf}, OOB: ipv4.NewControlMessage(ipv4.FlagDst | ipv4.FlagInterface)}
+	}
 	for {
-		j := s.bufs.Get().(*job)
-		n, cm, _, err := l.pc.ReadFrom(j.buf)
+		n, err := l.pc.ReadBatch(ms, 0)
 		if err != nil {
-			s.bufs.Put(j)
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			s.cfg.Log.Error(err, "reading", "interface", l.name)
 			continue
 		}
-		s.Stats.Received.Add(1)
-		j.n, j.from, j.at = n, l, time.Now()
-		j.meta = l.meta(cm)
-		select {
-		case s.jobs <- j:
-		default:
-			s.Stats.QueueFull.Add(1)
-			s.dropped("queueFull")
-			s.bufs.Put(j)
+		at := time.Now()
+		s.Stats.Received.Add(uint64(n))
+		for i := range n {
+			j := js[i]
+			j.n, j.from, j.at = ms[i].N, l, at
+			j.meta = l.meta(ms[i].OOB[:ms[i].NN])
+			s.queue(j)
+			js[i] = s.bufs.Get().(*job)
+			ms[i].Buffers[0] = js[i].buf
 		}
+	}
+}
+
+// queue hands j to a worker. When the queue is full the reader waits, and
+// new messages wait in the socket's receive buffer, which drops what does
+// not fit.
+func (s *Server) queue(j *job) {
+	select {
+	case s.jobs <- j:
+	default:
+		s.Stats.QueueFull.Add(1)
+		s.jobs <- j
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -41,10 +42,7 @@ var ErrTooShort = errors.New("message shorter than the BOOTP header")
 // Parse decodes a message. Options a sender overloaded into the file and
 // sname fields (option 52) are read too, and those fields then read empty.
 func Parse(b []byte) (*dhcpv4.DHCPv4, error) {
-	if len(b) < headerLen+cookieLen {
-		return nil, ErrTooShort
-	}
-	m, err := dhcpv4.FromBytes(b)
+	m, err := decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("decoding message: %w", err)
 	}
@@ -73,6 +71,27 @@ type area struct {
 	data []byte
 }
 
+// scratch holds Marshal's working storage between calls.
+type scratch struct {
+	main, file, sname area
+	relay             []byte
+	areas             []*area
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{main: area{data: make([]byte, 0, 1500)}, file: area{data: make([]byte, 0, fileLen)},
+		sname: area{data: make([]byte, 0, snameLen)}, areas: make([]*area, 0, 3)}
+}}
+
+// reset empties s for a message of at most maxSize octets.
+func (s *scratch) reset(maxSize int) {
+	s.main = area{room: maxSize - headerLen - cookieLen - 1, data: s.main.data[:0]}
+	s.file = area{data: s.file.data[:0]}
+	s.sname = area{data: s.sname.data[:0]}
+	s.relay = s.relay[:0]
+	s.areas = append(s.areas[:0], &s.main)
+}
+
 // Marshal writes m into buf (reusing its storage) and returns it. Options
 // are written in order (codes absent from m.Options are skipped; option 82
 // goes last, as RFC 3046 requires). When they do not fit in maxSize octets
@@ -80,33 +99,22 @@ type area struct {
 // unused, announced by option 52; what still does not fit is left out and
 // its codes returned.
 func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, []uint8) {
-	if maxSize < MinMaxSize {
-		maxSize = MinMaxSize
-	}
-	main := area{room: maxSize - headerLen - cookieLen - 1}
-	var relay []byte
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	s.reset(max(maxSize, MinMaxSize))
 	if v, ok := m.Options[optRelay]; ok {
-		relay = appendOption(nil, optRelay, v)
-		main.room -= len(relay)
+		s.relay = appendOption(s.relay, optRelay, v)
+		s.main.room -= len(s.relay)
 	}
-	areas := []*area{&main}
-	var file, sname area
-	total := 0
-	for _, c := range order {
-		if v, ok := m.Options[c]; ok && c != optRelay {
-			total += len(v) + 2*(len(v)/255+1)
-		}
-	}
-	overload := byte(0)
-	if total > main.room {
-		main.room -= 3
+	if optionsLen(m, order) > s.main.room {
+		s.main.room -= 3
 		if m.BootFileName == "" {
-			file.room = fileLen - 1
-			areas = append(areas, &file)
+			s.file.room = fileLen - 1
+			s.areas = append(s.areas, &s.file)
 		}
 		if m.ServerHostName == "" {
-			sname.room = snameLen - 1
-			areas = append(areas, &sname)
+			s.sname.room = snameLen - 1
+			s.areas = append(s.areas, &s.sname)
 		}
 	}
 	var dropped []uint8
@@ -115,57 +123,82 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 		if !ok || c == optRelay {
 			continue
 		}
-		if !place(areas, c, v) {
+		if !place(s.areas, c, v) {
 			dropped = append(dropped, c)
 		}
 	}
-	if len(file.data) > 0 {
+	overload := byte(0)
+	if len(s.file.data) > 0 {
 		overload |= 1
 	}
-	if len(sname.data) > 0 {
+	if len(s.sname.data) > 0 {
 		overload |= 2
 	}
 	if overload != 0 {
-		main.data = append(main.data, optOverld, 1, overload)
+		s.main.data = append(s.main.data, optOverld, 1, overload)
 	}
-	main.data = append(main.data, relay...)
-	return write(buf, m, main.data, file.data, sname.data), dropped
+	s.main.data = append(s.main.data, s.relay...)
+	return write(buf, m, s.main.data, nilIfEmpty(s.file.data), nilIfEmpty(s.sname.data)), dropped
+}
+
+// optionsLen is how many octets the options of order take, split into
+// 255-octet parts, option 82 aside.
+func optionsLen(m *dhcpv4.DHCPv4, order []uint8) int {
+	total := 0
+	for _, c := range order {
+		if v, ok := m.Options[c]; ok && c != optRelay {
+			total += len(v) + 2*(len(v)/255+1)
+		}
+	}
+	return total
+}
+
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // place writes option c into the first areas with room, in order, split
 // into 255-octet parts (RFC 3396); it reports false when it did not fit.
 func place(areas []*area, c uint8, v []byte) bool {
 	first := 0
-	for _, p := range split(v) {
+	for {
+		p, rest := nextPart(v)
 		for first < len(areas) && areas[first].room-len(areas[first].data) < len(p)+2 {
 			first++
 		}
 		if first == len(areas) {
 			return false
 		}
-		areas[first].data = appendOption(areas[first].data, c, p)
+		areas[first].data = append(areas[first].data, c, byte(len(p)))
+		areas[first].data = append(areas[first].data, p...)
+		if len(rest) == 0 {
+			return true
+		}
+		v = rest
 	}
-	return true
 }
 
-func split(v []byte) [][]byte {
+// nextPart splits the first 255 octets (RFC 3396) off v.
+func nextPart(v []byte) (part, rest []byte) {
 	if len(v) <= 255 {
-		return [][]byte{v}
+		return v, nil
 	}
-	var parts [][]byte
-	for len(v) > 255 {
-		parts = append(parts, v[:255])
-		v = v[255:]
-	}
-	return append(parts, v)
+	return v[:255], v[255:]
 }
 
 func appendOption(b []byte, c uint8, v []byte) []byte {
-	for _, p := range split(v) {
+	for {
+		p, rest := nextPart(v)
 		b = append(b, c, byte(len(p)))
 		b = append(b, p...)
+		if len(rest) == 0 {
+			return b
+		}
+		v = rest
 	}
-	return b
 }
 
 func write(buf []byte, m *dhcpv4.DHCPv4, opts, file, sname []byte) []byte {

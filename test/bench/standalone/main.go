@@ -7,6 +7,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -28,7 +30,11 @@ func main() {
 	sid := flag.String("server-id", "10.200.0.1", "server identifier")
 	addr := flag.String("listen", "0.0.0.0:67", "listen address")
 	workers := flag.Int("workers", 0, "workers (0: default)")
+	pprof := flag.String("pprof", "", "serve net/http/pprof on this address (empty: off)")
 	flag.Parse()
+	if *pprof != "" {
+		go func() { _ = http.ListenAndServe(*pprof, nil) }()
+	}
 	sn := &config.Subnet{Name: "bench", Prefix: netip.MustParsePrefix(*cidr), ServerID: netip.MustParseAddr(*sid),
 		LeaseTimes: config.LeaseTimes{Default: time.Hour},
 		Pools:      []*config.Pool{{Name: "bench", Ranges: []config.Range{{Start: netip.MustParseAddr(*first), End: netip.MustParseAddr(*last)}}}}}
