@@ -36,7 +36,7 @@ func (t *txn) discover() (*Reply, Result) {
 		lt := t.leaseTimes(addr)
 		d := lt.Grant(t.r.leaseReq)
 		m := t.reply(dhcpv4.MessageTypeOffer)
-		m.YourIPAddr = addr.AsSlice()
+		m.YourIPAddr = ip4(&t.out.yiaddr, addr)
 		res := t.result(OutcomeOffer, "")
 		res.Addr = addr
 		return t.finish(m, addr, d, lt), res

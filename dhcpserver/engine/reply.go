@@ -131,7 +131,7 @@ func (t *txn) boot(m *dhcpv4.DHCPv4) {
 	b, file := t.sn.BootFor(t.res, &t.r.info)
 	if b != nil {
 		if b.NextServer.IsValid() {
-			m.ServerIPAddr = b.NextServer.AsSlice()
+			m.ServerIPAddr = ip4(&t.out.siaddr, b.NextServer)
 		}
 		m.ServerHostName = b.ServerName
 	}

@@ -230,7 +230,7 @@ func (t *txn) hostname() string {
 func (t *txn) ack(addr netip.Addr, d time.Duration, lt config.LeaseTimes) (*Reply, Result) {
 	m := t.reply(dhcpv4.MessageTypeAck)
 	m.ClientIPAddr = t.r.m.ClientIPAddr
-	m.YourIPAddr = addr.AsSlice()
+	m.YourIPAddr = ip4(&t.out.yiaddr, addr)
 	res := t.result(OutcomeAck, "")
 	res.Addr = addr
 	return t.finish(m, addr, d, lt), res

@@ -20,7 +20,16 @@ type Reply struct {
 	// Dest is where to send it.
 	Dest Dest
 
-	times [12]byte // storage for the lease time, T1 and T2 options
+	times  [12]byte // storage for the lease time, T1 and T2 options
+	yiaddr [4]byte  // storage for yiaddr
+	siaddr [4]byte  // storage for siaddr
+}
+
+// ip4 copies a into storage owned by the reply and returns it as a
+// net.IP, without allocating.
+func ip4(dst *[4]byte, a netip.Addr) net.IP {
+	*dst = a.As4()
+	return net.IP(dst[:])
 }
 
 var replyPool = sync.Pool{New: func() any {

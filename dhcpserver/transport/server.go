@@ -40,11 +40,9 @@ type Config struct {
 	Interfaces []string
 	// Addr is the address to listen on; defaults to 0.0.0.0:67.
 	Addr netip.AddrPort
-	// Workers handle messages (default 2 per CPU, at least 4).
+	// Workers read and handle messages, this many on each listener
+	// (default 2 per CPU, at least 4).
 	Workers int
-	// Queue is how many messages may wait for a worker before the reader
-	// waits too (default 1024).
-	Queue int
 	// Handler answers messages.
 	Handler Handler
 	// Observer hears of every message; may be nil.
@@ -56,8 +54,6 @@ type Config struct {
 // Stats are the counters of a Server.
 type Stats struct {
 	Received, Malformed, Panics, SendFailed, Replied atomic.Uint64
-	// QueueFull counts the times the reader waited for a worker.
-	QueueFull atomic.Uint64
 	// RawUnicast counts replies unicast to a hardware address through the
 	// packet socket; RawFallback those broadcast because that failed.
 	RawUnicast, RawFallback atomic.Uint64
@@ -67,18 +63,7 @@ type Stats struct {
 type Server struct {
 	cfg   Config
 	conns []*listener
-	jobs  chan *job
-	bufs  sync.Pool
 	Stats Stats
-}
-
-// job is one received message waiting for a worker.
-type job struct {
-	buf  []byte
-	n    int
-	from *listener
-	meta engine.Meta
-	at   time.Time
 }
 
 // New returns a Server for cfg; Run starts it.
@@ -86,15 +71,10 @@ func New(cfg Config) *Server {
 	if cfg.Workers <= 0 {
 		cfg.Workers = max(4, 2*numCPU())
 	}
-	if cfg.Queue <= 0 {
-		cfg.Queue = 1024
-	}
 	if !cfg.Addr.IsValid() {
 		cfg.Addr = netip.AddrPortFrom(netip.IPv4Unspecified(), 67)
 	}
-	s := &Server{cfg: cfg, jobs: make(chan *job, cfg.Queue)}
-	s.bufs.New = func() any { return &job{buf: make([]byte, 1500)} }
-	return s
+	return &Server{cfg: cfg}
 }
 
 // Run opens the listeners and serves until ctx is done, then closes them
@@ -119,19 +99,15 @@ func (s *Server) Listen() error {
 // Serve serves on the open listeners until ctx is done, then closes them
 // and waits for the workers to finish the messages in hand.
 func (s *Server) Serve(ctx context.Context) error {
-	var workers, readers sync.WaitGroup
-	for i := 0; i < s.cfg.Workers; i++ {
-		workers.Add(1)
-		go func() { defer workers.Done(); s.work(ctx) }()
-	}
+	var workers sync.WaitGroup
 	for _, l := range s.conns {
-		readers.Add(1)
-		go func() { defer readers.Done(); s.read(ctx, l) }()
+		for range s.cfg.Workers {
+			workers.Add(1)
+			go func() { defer workers.Done(); s.work(ctx, l) }()
+		}
 	}
 	<-ctx.Done()
 	s.closeAll()
-	readers.Wait()
-	close(s.jobs)
 	workers.Wait()
 	return nil
 }
@@ -160,18 +136,21 @@ func (s *Server) closeAll() {
 	}
 }
 
-// batch is how many messages one read may return (recvmmsg).
-const batch = 32
+// batchFor is how many messages one worker reads at a time (recvmmsg):
+// with few workers (a fast store) batches save system calls; with many
+// (each waiting on its commits) a message should not wait behind others
+// in the same worker.
+func batchFor(workers int) int { return min(16, max(1, 64/workers)) }
 
-// read receives messages on one listener, up to a batch a system call,
-// and queues them for the workers.
-func (s *Server) read(ctx context.Context, l *listener) {
-	ms := make([]ipv4.Message, batch)
-	js := make([]*job, batch)
+// work reads messages from one listener, a batch at a time, and answers
+// each with its own reply buffer. The socket's receive buffer is the
+// queue: workers read only when they are free.
+func (s *Server) work(ctx context.Context, l *listener) {
+	ms := make([]ipv4.Message, batchFor(s.cfg.Workers))
 	for i := range ms {
-		js[i] = s.bufs.Get().(*job)
-		ms[i] = ipv4.Message{Buffers: [][]byte{js[i].buf}, OOB: ipv4.NewControlMessage(ipv4.FlagDst | ipv4.FlagInterface)}
+		ms[i] = ipv4.Message{Buffers: [][]byte{make([]byte, 1500)}, OOB: ipv4.NewControlMessage(ipv4.FlagDst | ipv4.FlagInterface)}
 	}
+	out := make([]byte, 0, 1500)
 	for {
 		n, err := l.pc.ReadBatch(ms, 0)
 		if err != nil {
@@ -184,25 +163,9 @@ func (s *Server) read(ctx context.Context, l *listener) {
 		at := time.Now()
 		s.Stats.Received.Add(uint64(n))
 		for i := range n {
-			j := js[i]
-			j.n, j.from, j.at = ms[i].N, l, at
-			j.meta = l.meta(ms[i].OOB[:ms[i].NN])
-			s.queue(j)
-			js[i] = s.bufs.Get().(*job)
-			ms[i].Buffers[0] = js[i].buf
+			m := &ms[i]
+			out = s.serve(ctx, l, m.Buffers[0][:m.N], l.meta(m.OOB[:m.NN]), at, out)
 		}
-	}
-}
-
-// queue hands j to a worker. When the queue is full the reader waits, and
-// new messages wait in the socket's receive buffer, which drops what does
-// not fit.
-func (s *Server) queue(j *job) {
-	select {
-	case s.jobs <- j:
-	default:
-		s.Stats.QueueFull.Add(1)
-		s.jobs <- j
 	}
 }
 
@@ -212,35 +175,26 @@ func (s *Server) dropped(reason string) {
 	}
 }
 
-// work handles queued messages with its own reply buffer.
-func (s *Server) work(ctx context.Context) {
-	out := make([]byte, 0, 1500)
-	for j := range s.jobs {
-		out = s.serve(ctx, j, out)
-		s.bufs.Put(j)
-	}
-}
-
 // serve handles one message; a panic is recovered and counted.
-func (s *Server) serve(ctx context.Context, j *job, out []byte) (ret []byte) {
+func (s *Server) serve(ctx context.Context, l *listener, msg []byte, meta engine.Meta, at time.Time, out []byte) (ret []byte) {
 	ret = out
 	defer func() {
 		if p := recover(); p != nil {
 			s.Stats.Panics.Add(1)
 			s.dropped("panic")
-			s.cfg.Log.Error(fmt.Errorf("%v", p), "recovered from a panic while handling a message", "interface", j.from.name)
+			s.cfg.Log.Error(fmt.Errorf("%v", p), "recovered from a panic while handling a message", "interface", l.name)
 		}
 	}()
-	m, err := wire.Parse(j.buf[:j.n])
+	m, err := wire.Parse(msg)
 	if err != nil {
 		s.Stats.Malformed.Add(1)
 		s.dropped("malformed")
-		s.cfg.Log.V(1).Info("dropped a malformed message", "interface", j.from.name, "error", err.Error())
+		s.cfg.Log.V(1).Info("dropped a malformed message", "interface", l.name, "error", err.Error())
 		return out
 	}
-	r, res := s.cfg.Handler.Handle(ctx, m, j.meta)
+	r, res := s.cfg.Handler.Handle(ctx, m, meta)
 	if s.cfg.Observer != nil {
-		s.cfg.Observer.Handled(res, time.Since(j.at))
+		s.cfg.Observer.Handled(res, time.Since(at))
 	}
 	if r == nil {
 		return out
@@ -250,10 +204,10 @@ func (s *Server) serve(ctx context.Context, j *job, out []byte) (ret []byte) {
 	if len(dropped) > 0 {
 		s.cfg.Log.V(1).Info("options left out to fit the client's size", "codes", dropped, "xid", r.Msg.TransactionID.String())
 	}
-	if err := j.from.send(out, r.Dest, j.meta, &s.Stats); err != nil {
+	if err := l.send(out, r.Dest, meta, &s.Stats); err != nil {
 		s.Stats.SendFailed.Add(1)
 		s.dropped("sendFailed")
-		s.cfg.Log.Error(err, "sending a reply", "interface", j.from.name, "to", r.Dest.Addr.String())
+		s.cfg.Log.Error(err, "sending a reply", "interface", l.name, "to", r.Dest.Addr.String())
 		return out
 	}
 	s.Stats.Replied.Add(1)

@@ -34,7 +34,7 @@ func decodeSeeds(t testing.TB) [][]byte {
 		t.Fatal(err)
 	}
 	full := d.ToBytes()
-	head := full[:headerLen+cookieLen : headerLen+cookieLen]
+	head := full[: headerLen+cookieLen : headerLen+cookieLen]
 	// The same option twice (concatenated), an empty option, pads.
 	twice := append(head, 53, 1, 1, 12, 6, 'p', 'x', 'e', '-', '0', '1', 0, 0, 77, 0, 12, 3, 'a', 'b', 'c', 255, 0, 0)
 	noEnd := twice[:len(twice)-3]

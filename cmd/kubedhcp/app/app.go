@@ -35,12 +35,14 @@ import (
 
 // Options configure the manager; see the flags in cmd/kubedhcp.
 type Options struct {
-	Namespace        string
-	Interfaces       []string
-	DHCPAddr         netip.AddrPort
-	Workers          int
-	MetricsAddr      string
-	ProbeAddr        string
+	Namespace   string
+	Interfaces  []string
+	DHCPAddr    netip.AddrPort
+	Workers     int
+	MetricsAddr string
+	ProbeAddr   string
+	// PprofAddr serves net/http/pprof; empty or "0" turns it off.
+	PprofAddr        string
 	LeaderElect      bool
 	LeaderElectionID string
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
@@ -133,6 +135,7 @@ func Run(ctx context.Context, o Options) error {
 		Cache:                         cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}}},
 		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,
@@ -202,7 +205,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 		return nil, fmt.Errorf("setting up the config controller: %w", err)
 	}
 	srv := &controllers.DHCPServer{Engine: eng, LeaderOnly: o.LeaderElect, InNetns: o.InNetns, Transport: transport.Config{
-		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: o.Workers, Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
+		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: workers(o), Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
 	runnables := []manager.Runnable{
 		obs,
 		&controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng},
@@ -220,6 +223,20 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 		}
 	}
 	return &wired{engine: eng, server: srv, mgr: mgr}, nil
+}
+
+// storeWorkers is the default number of DHCP workers with the Lease
+// store: each REQUEST waits for its Lease to be written (a few
+// milliseconds), so this many commits can be in flight.
+const storeWorkers = 256
+
+// workers is the number of DHCP workers: as asked, else the transport's
+// default for the memory store and storeWorkers for the Lease store.
+func workers(o Options) int {
+	if o.Workers == 0 && o.LeaseStore == "kubernetes" {
+		return storeWorkers
+	}
+	return o.Workers
 }
 
 // newStore returns the lease store the options name.

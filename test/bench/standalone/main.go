@@ -56,6 +56,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("received %d replied %d queueFull %d malformed %d\n", s.Stats.Received.Load(), s.Stats.Replied.Load(),
-		s.Stats.QueueFull.Load(), s.Stats.Malformed.Load())
+	fmt.Printf("received %d replied %d malformed %d\n", s.Stats.Received.Load(), s.Stats.Replied.Load(), s.Stats.Malformed.Load())
 }
