@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -23,14 +24,16 @@ func main() {
 	flag.StringVar(&o.Namespace, "namespace", app.OwnNamespace(), "Namespace whose Subnets, Pools and Reservations are served, and where Leases are written.")
 	flag.StringVar(&interfaces, "interfaces", "", "Comma-separated host interfaces to answer directly attached clients on; empty: every interface.")
 	flag.StringVar(&dhcpAddr, "dhcp-address", o.DHCPAddr.String(), "Address and port the DHCP listeners bind.")
-	flag.IntVar(&o.Workers, "workers", 0, "Workers handling DHCP messages; 0: 256 with the Lease store (commits wait on the apiserver), two per CPU (at least 4) with the memory store.")
+	flag.IntVar(&o.Workers, "workers", 0, "DHCP workers per listener; 0: 256 with the Lease store (commits wait on the apiserver), else two per CPU, at least 4.")
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address of the Prometheus metrics endpoint; 0 disables it.")
 	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "", "Address to serve net/http/pprof on (CPU and allocation profiles); empty: off.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the liveness and readiness probes.")
 	flag.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader; only the leader answers DHCP, standbys keep their caches warm.")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
-	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver (lease writes included).")
+	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver, Lease writes aside.")
 	flag.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the apiserver.")
+	flag.Var(float32Flag{&o.LeaseQPS}, "lease-api-qps", "Lease writes per second the Lease store may send (its own client).")
+	flag.IntVar(&o.LeaseBurst, "lease-api-burst", o.LeaseBurst, "Burst of Lease writes.")
 	flag.StringVar(&o.LeaseStore, "lease-store", o.LeaseStore, "Where bindings are committed: kubernetes (Lease objects) or memory (benchmarks only).")
 	flag.BoolVar(&o.Ping, "ping-check", o.Ping, "Allow subnets with pingCheck to probe addresses (needs NET_RAW).")
 	flag.DurationVar(&o.Engine.OfferHold, "offer-hold", 0, "How long an offered address is held for its client (default 30s).")
@@ -55,4 +58,23 @@ func main() {
 		o.Log.Error(err, "exiting")
 		os.Exit(1)
 	}
+}
+
+// float32Flag is a flag.Value for a float32 option.
+type float32Flag struct{ p *float32 }
+
+func (f float32Flag) String() string {
+	if f.p == nil {
+		return "0"
+	}
+	return strconv.FormatFloat(float64(*f.p), 'g', -1, 32)
+}
+
+func (f float32Flag) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 32)
+	if err != nil {
+		return err
+	}
+	*f.p = float32(v)
+	return nil
 }

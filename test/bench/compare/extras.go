@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -94,7 +93,7 @@ func renewBench(o opts) (string, error) {
 	if err := k.startProcess(); err != nil {
 		return "", err
 	}
-	defer k.Stop()
+	defer func() { _ = k.Stop() }()
 	rate := max(1, o.renewN/int(renewPeriod.Seconds()))
 	say("renewals: perfdhcp binds %d new clients/s and renews %d/s for %s, lease time %s", rate, rate, renewPeriod, renewLease)
 	before, err := leaseWrites(env)
@@ -142,7 +141,7 @@ func startupBench(o opts) (string, error) {
 	if err := k.startProcess(); err != nil {
 		return "", err
 	}
-	defer k.Stop()
+	defer func() { _ = k.Stop() }()
 	ready := time.Since(start)
 	r, err := perfdhcp(200, 0, 2*time.Second)
 	if err != nil {
@@ -201,7 +200,7 @@ func createLeases(env *testenv.Env, ns string, n int) (time.Duration, error) {
 					return
 				}
 				if (i+1)%20000 == 0 {
-					fmt.Fprintf(os.Stdout, "    %d Leases stored\n", i+1)
+					fmt.Printf("    %d Leases stored\n", i+1)
 				}
 			}
 		}()

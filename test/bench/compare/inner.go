@@ -43,6 +43,9 @@ func runInner(o opts) int {
 	}
 	var rows []row
 	for _, name := range strings.Split(o.servers, ",") {
+		if name == "" {
+			continue
+		}
 		r, err := benchServer(name, o)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
@@ -111,7 +114,8 @@ func table(rows []row, o opts) string {
 		o.duration, o.repeats, 100*maxLost)
 	fmt.Fprintf(&b, "server on CPU %s (with its apiserver+etcd or PostgreSQL), perfdhcp on CPU %s\n\n", serverCPU, clientCPU)
 	header := []string{"server", "DORA/s", "lost", "REQ->ACK avg", "REQ->ACK max", "server CPU", "CPU us/lease"}
-	lines := [][]string{header}
+	lines := make([][]string, 0, 1+len(rows))
+	lines = append(lines, header)
 	by := map[string]row{}
 	for _, r := range rows {
 		lines = append(lines, r.cells())

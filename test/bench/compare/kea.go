@@ -94,7 +94,7 @@ func (k *keaServer) Start() error {
 	if err != nil {
 		return err
 	}
-	defer out.Close()
+	defer func() { _ = out.Close() }()
 	k.cmd.Stdout, k.cmd.Stderr = out, out
 	if err := k.cmd.Start(); err != nil {
 		return err
@@ -177,7 +177,7 @@ func startPostgres() (*postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func (p *postgres) psql(db, sql string) error {
 
 func (p *postgres) stop() {
 	if p.cmd != nil && p.cmd.Process != nil {
-		_ = p.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
+		_ = run("runuser", "-u", "postgres", "--", pgBin("pg_ctl"), "stop", "-D", filepath.Join(p.dir, "data"), "-m", "fast")
 		_ = p.cmd.Wait()
 	}
 	_ = os.RemoveAll(p.dir)

@@ -37,8 +37,8 @@ func sharedControlPlane() (*testenv.Env, error) {
 	if controlPlane != nil {
 		return controlPlane, nil
 	}
-	say("starting etcd and kube-apiserver on CPU %s (hack/control-plane.sh builds them on first use)", serverCPU)
-	env, err := testenv.Start()
+	say("starting etcd (fsync on) and kube-apiserver on CPU %s (hack/control-plane.sh builds them on first use)", serverCPU)
+	env, err := testenv.Start(testenv.Durable())
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (k *kubedhcpServer) startProcess() error {
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	args := []string{"--namespace", k.ns, "--lease-store", k.store, "--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddr, "--pprof-bind-address", pprofAddr, "--ping-check=false"}
 	if k.workers > 0 {
@@ -120,8 +120,8 @@ func (k *kubedhcpServer) Stop() error {
 		return nil
 	}
 	_ = k.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- k.cmd.Wait() }()
+	done := make(chan struct{})
+	go func() { _ = k.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -166,7 +166,7 @@ func get(url, path string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return errors.New(url + ": " + resp.Status)
 	}
@@ -174,7 +174,9 @@ func get(url, path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	_, err = f.ReadFrom(resp.Body)
-	return err
+	if _, err := f.ReadFrom(resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

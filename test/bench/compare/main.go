@@ -23,6 +23,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 const (
@@ -42,11 +45,11 @@ const (
 
 // opts are the benchmark's settings, passed on to the inner run.
 type opts struct {
-	bin, servers, out        string
-	duration                 time.Duration
-	repeats                  int
-	startupLeases, renewN    int
-	profile, quick, skipCtrl bool
+	bin, servers, out     string
+	duration              time.Duration
+	repeats               int
+	startupLeases, renewN int
+	profile               bool
 }
 
 func main() {
@@ -61,10 +64,11 @@ func main() {
 	flag.BoolVar(&o.profile, "profile", true, "profile kubedhcp (CPU and allocations) under load")
 	flag.StringVar(&o.out, "out", "bin/bench-results", "directory for the profiles and the report")
 	flag.Parse()
+	ctrllog.SetLogger(logr.Discard())
 	if *inner {
 		os.Exit(runInner(o))
 	}
-	os.Exit(runOuter(o))
+	os.Exit(runOuter())
 }
 
 func say(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
@@ -79,7 +83,7 @@ func run(args ...string) error {
 
 // runOuter makes the namespaces, runs the inner part in the server's
 // namespace on CPU 0, and removes everything however that ends.
-func runOuter(o opts) int {
+func runOuter() int {
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "bench: run as root (it creates network namespaces)")
 		return 1

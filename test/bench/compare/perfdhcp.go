@@ -21,8 +21,9 @@ type exchange struct {
 type result struct {
 	Offered       int // DORA/s asked for
 	DO, RA, Renew exchange
-	Elapsed       time.Duration
-	CPU           time.Duration // used by the server's processes meanwhile
+	Elapsed       time.Duration // sending time (perfdhcp -p)
+	Wall          time.Duration // perfdhcp's whole run, its final wait included
+	CPU           time.Duration // used by the server's processes during Wall
 }
 
 // Lost is the share of clients that started and never got their ACK.
@@ -54,14 +55,16 @@ func perfdhcp(rate, renew int, d time.Duration) (result, error) {
 		args = append(args, "-f", strconv.Itoa(renew))
 	}
 	args = append(args, serverIP)
+	start := time.Now()
 	out, err := exec.Command("ip", args...).CombinedOutput()
+	wall := time.Since(start)
 	// perfdhcp exits with 3 when packets were dropped: a result like any.
 	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 3) {
+	if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 3) {
 		return result{}, fmt.Errorf("perfdhcp: %w: %s", err, out)
 	}
 	r, err := parsePerfdhcp(string(out))
-	r.Offered, r.Elapsed = rate, d
+	r.Offered, r.Elapsed, r.Wall = rate, d, wall
 	return r, err
 }
 

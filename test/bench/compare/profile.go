@@ -21,7 +21,7 @@ func profileUnder(k *kubedhcpServer, rate int, o opts) error {
 	if err := k.Start(); err != nil {
 		return err
 	}
-	defer k.Stop()
+	defer func() { _ = k.Stop() }()
 	say("%s: profiling at %d DORA/s", k.Name(), rate)
 	done := make(chan error, 1)
 	go func() {

@@ -132,7 +132,7 @@ func (r row) cells() []string {
 		fmt.Sprintf("%.0f", b.Rate()),
 		fmt.Sprintf("%.2f%%", 100*b.Lost()),
 		ms(b.RA.AvgDelay), ms(b.RA.MaxDelay),
-		fmt.Sprintf("%.0f%%", 100*b.CPU.Seconds()/b.Elapsed.Seconds()),
+		fmt.Sprintf("%.0f%%", 100*b.CPU.Seconds()/b.Wall.Seconds()),
 		fmt.Sprintf("%.1f", float64(b.CPUPerLease())/float64(time.Microsecond)),
 	}
 }
