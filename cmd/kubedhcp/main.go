@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -20,7 +19,7 @@ import (
 func main() {
 	o := app.Defaults()
 	var interfaces, dhcpAddr string
-	var qps float64
+	var qps, leaseQPS float64
 	flag.StringVar(&o.Namespace, "namespace", app.OwnNamespace(), "Namespace whose Subnets, Pools and Reservations are served, and where Leases are written.")
 	flag.StringVar(&interfaces, "interfaces", "", "Comma-separated host interfaces to answer directly attached clients on; empty: every interface.")
 	flag.StringVar(&dhcpAddr, "dhcp-address", o.DHCPAddr.String(), "Address and port the DHCP listeners bind.")
@@ -32,7 +31,7 @@ func main() {
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
 	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver, Lease writes aside.")
 	flag.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the apiserver.")
-	flag.Var(float32Flag{&o.LeaseQPS}, "lease-api-qps", "Lease writes per second the Lease store may send (its own client).")
+	flag.Float64Var(&leaseQPS, "lease-api-qps", float64(o.LeaseQPS), "Lease writes per second the Lease store may send (its own client).")
 	flag.IntVar(&o.LeaseBurst, "lease-api-burst", o.LeaseBurst, "Burst of Lease writes.")
 	flag.StringVar(&o.LeaseStore, "lease-store", o.LeaseStore, "Where bindings are committed: kubernetes (Lease objects) or memory (benchmarks only).")
 	flag.BoolVar(&o.Ping, "ping-check", o.Ping, "Allow subnets with pingCheck to probe addresses (needs NET_RAW).")
@@ -44,7 +43,7 @@ func main() {
 	flag.Parse()
 	o.Log = zap.New(zap.UseFlagOptions(&zo))
 	ctrl.SetLogger(o.Log)
-	o.QPS = float32(qps)
+	o.QPS, o.LeaseQPS = float32(qps), float32(leaseQPS)
 	if interfaces != "" {
 		o.Interfaces = strings.Split(interfaces, ",")
 	}
@@ -58,23 +57,4 @@ func main() {
 		o.Log.Error(err, "exiting")
 		os.Exit(1)
 	}
-}
-
-// float32Flag is a flag.Value for a float32 option.
-type float32Flag struct{ p *float32 }
-
-func (f float32Flag) String() string {
-	if f.p == nil {
-		return "0"
-	}
-	return strconv.FormatFloat(float64(*f.p), 'g', -1, 32)
-}
-
-func (f float32Flag) Set(s string) error {
-	v, err := strconv.ParseFloat(s, 32)
-	if err != nil {
-		return err
-	}
-	*f.p = float32(v)
-	return nil
 }

@@ -94,13 +94,8 @@ func benchServer(name string, o opts) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	if o.profile && name == "kubedhcp-memory" && ok {
-		if err := profileUnder(s.(*kubedhcpServer), int(best.Rate()), o); err != nil {
-			return row{}, err
-		}
-	}
-	if o.profile && name == "kubedhcp-leases" && ok {
-		if err := profileUnder(s.(*kubedhcpServer), int(best.Rate()), o); err != nil {
+	if k, isKubedhcp := s.(*kubedhcpServer); o.profile && ok && isKubedhcp {
+		if err := profileUnder(k, int(best.Rate()), o); err != nil {
 			return row{}, err
 		}
 	}

@@ -59,7 +59,10 @@ type kubedhcpServer struct {
 }
 
 func (k *kubedhcpServer) Name() string {
-	return "kubedhcp-" + map[string]string{"memory": "memory", "kubernetes": "leases"}[k.store]
+	if k.store == "memory" {
+		return "kubedhcp-memory"
+	}
+	return "kubedhcp-leases"
 }
 
 func (k *kubedhcpServer) Comms() []string {
