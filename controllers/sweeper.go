@@ -4,22 +4,26 @@ import (
 	"context"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
-	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
-	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
 
+// StoredBindings are the bindings the engine knows to be stored: the
+// engine's allocator, fed by the lease watcher.
+type StoredBindings interface {
+	Stored(keep func(*lease.Binding) bool) []lease.Binding
+}
+
 // Sweeper marks Leases whose stored expiry passed Expired, and deletes
-// Released and Expired Leases once Retention has passed. Each change
+// Released and Expired Leases once Retention has passed. It reads the
+// bindings from the engine's allocator, which the lease watcher keeps in
+// step with the Leases, rather than listing every Lease. Each change
 // reaches the engine through the lease watcher, which frees the address.
 // It runs on the leader only.
 type Sweeper struct {
-	Reader    client.Reader
+	Bindings  StoredBindings
 	Store     lease.Store
-	Namespace string
 	Interval  time.Duration
 	Retention time.Duration
 	Now       func() time.Time
@@ -44,32 +48,32 @@ func (s *Sweeper) NeedLeaderElection() bool { return true }
 
 // Sweep runs one pass and returns how many Leases it expired and deleted.
 func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {
-	logger := log.FromContext(ctx).WithName("sweeper")
-	var list dhcpv1alpha1.LeaseList
-	if err := s.Reader.List(ctx, &list, client.InNamespace(s.Namespace)); err != nil {
-		logger.Error(err, "listing leases")
-		return 0, 0
-	}
 	now := s.Now()
-	for i := range list.Items {
-		b, err := leasestore.FromLease(&list.Items[i])
-		if err != nil {
-			continue
-		}
-		switch {
-		case (b.State == lease.Bound || b.State == lease.Declined) && !now.Before(b.Expires):
+	due := s.Bindings.Stored(func(b *lease.Binding) bool { return s.expires(b, now) || s.deletes(b, now) })
+	for _, b := range due {
+		if s.expires(&b, now) {
 			b.State = lease.Expired
 			if _, err := s.Store.Commit(ctx, b); err == nil {
 				expired++
 			}
-		case (b.State == lease.Released || b.State == lease.Expired) && now.Sub(b.Expires) >= s.Retention:
-			if err := s.Store.Delete(ctx, b); err == nil {
-				deleted++
-			}
+		} else if err := s.Store.Delete(ctx, b); err == nil {
+			deleted++
 		}
 	}
 	if expired+deleted > 0 {
-		logger.Info("swept leases", "expired", expired, "deleted", deleted)
+		log.FromContext(ctx).WithName("sweeper").Info("swept leases", "expired", expired, "deleted", deleted)
 	}
 	return expired, deleted
+}
+
+// expires reports whether b is a Bound or Declined binding whose stored
+// expiry has passed.
+func (s *Sweeper) expires(b *lease.Binding, now time.Time) bool {
+	return (b.State == lease.Bound || b.State == lease.Declined) && !now.Before(b.Expires)
+}
+
+// deletes reports whether b is a Released or Expired binding kept for
+// Retention already.
+func (s *Sweeper) deletes(b *lease.Binding, now time.Time) bool {
+	return (b.State == lease.Released || b.State == lease.Expired) && now.Sub(b.Expires) >= s.Retention
 }

@@ -122,7 +122,8 @@ func (s *Store) Delete(ctx context.Context, b lease.Binding) error {
 // picture of which addresses are taken.
 func (s *Store) List(ctx context.Context) ([]lease.Binding, error) {
 	var out []lease.Binding
-	opts := []client.ListOption{client.InNamespace(s.Namespace)}
+	// FromLease copies what it keeps, so a cache need not deep-copy.
+	opts := []client.ListOption{client.InNamespace(s.Namespace), client.UnsafeDisableDeepCopy}
 	if s.Paged {
 		opts = append(opts, client.Limit(500))
 	}

@@ -85,3 +85,19 @@ func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool)
 	}
 	return lease.Binding{}, false
 }
+
+// Stored returns a copy of every stored binding for which keep is true.
+// keep runs under the allocator's lock: it must be quick and must not
+// call the allocator. Its cost grows with the number of bindings; the
+// sweeper calls it every few seconds.
+func (a *Allocator) Stored(keep func(*lease.Binding) bool) []lease.Binding {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []lease.Binding
+	for _, e := range a.byAddr {
+		if e.stored && keep(&e.b) {
+			out = append(out, e.b)
+		}
+	}
+	return out
+}

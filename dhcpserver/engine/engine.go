@@ -133,6 +133,11 @@ func (e *Engine) Load(ctx context.Context) error {
 	return nil
 }
 
+// SetLoaded marks the engine loaded without Load, for a caller that has
+// fed every stored binding to the Allocator itself (the lease watcher
+// does, from its informer's initial list).
+func (e *Engine) SetLoaded() { e.ready.Store(true) }
+
 // Ready reports whether the engine has its bindings and a snapshot.
 func (e *Engine) Ready() bool { return e.ready.Load() && e.snap.Load() != nil }
 

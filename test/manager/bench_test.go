@@ -19,7 +19,7 @@ import (
 )
 
 // leaseStore returns a Lease store with the manager's client settings.
-func leaseStore(b *testing.B, ns string) *leasestore.Store {
+func leaseStore(b testing.TB, ns string) *leasestore.Store {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = app.Defaults().QPS, app.Defaults().Burst
 	c, err := client.New(cfg, client.Options{Scheme: app.Scheme()})
