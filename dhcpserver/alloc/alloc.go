@@ -35,13 +35,20 @@ var (
 	ErrBusy = errors.New("a commit for the address is in flight")
 )
 
-// entry is what the allocator knows of one address.
+// entry is what the allocator knows of one address. The last stored
+// binding is kept as a lease record, read back only when a caller asks
+// for it, with the state, expiry and version the hot path reads beside
+// it: an entry is a third of the size it would be with a Binding in it,
+// with a third of the pointers for the collector to follow.
 type entry struct {
 	subnet     string
-	b          lease.Binding // last stored binding, if stored
 	stored     bool
-	owner      Client    // client of b
-	granted    time.Time // end of the lease the owner was told; zero if unknown
+	state      lease.State // of the stored binding
+	expires    time.Time   // of the stored binding
+	version    string      // of the stored binding
+	rec        []byte      // the stored binding, as a lease record
+	owner      Client      // client of the stored binding
+	granted    time.Time   // end of the lease the owner was told; zero if unknown
 	offerTo    Client
 	offerUntil time.Time
 	pending    Client // a commit in flight for this client
@@ -122,7 +129,7 @@ func (a *Allocator) observe(b lease.Binding) {
 		e = &entry{subnet: b.Subnet}
 		a.byAddr[b.Addr] = e
 	}
-	if e.stored && !newer(b.Version, e.b.Version) {
+	if e.stored && !newer(b.Version, e.version) {
 		return
 	}
 	granted := time.Time{}
@@ -152,7 +159,7 @@ func (a *Allocator) Deleted(b lease.Binding) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e := a.byAddr[b.Addr]
-	if e == nil || e.subnet != b.Subnet || !e.stored || newer(e.b.Version, b.Version) || e.pending != "" {
+	if e == nil || e.subnet != b.Subnet || !e.stored || newer(e.version, b.Version) || e.pending != "" {
 		return
 	}
 	a.forget(b.Subnet, b.Addr, e)
@@ -165,7 +172,9 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 			delete(a.byClient, clientKey{e.subnet, e.owner})
 		}
 	}
-	e.b, e.stored, e.owner, e.granted = b, true, ClientOfBinding(&b), granted
+	e.stored, e.state, e.expires, e.version = true, b.State, b.Expires, b.Version
+	e.rec = lease.AppendRecord(nil, &b)
+	e.owner, e.granted = ClientOfBinding(&b), granted
 	e.subnet = b.Subnet
 	a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
 	end := b.Expires
@@ -210,7 +219,7 @@ func (a *Allocator) Binding(subnet string, c Client) (b lease.Binding, granted t
 	if e == nil || !e.stored {
 		return lease.Binding{}, time.Time{}, false
 	}
-	return e.b, e.granted, true
+	return e.binding(), e.granted, true
 }
 
 // At returns the stored binding of an address.
@@ -218,7 +227,7 @@ func (a *Allocator) At(addr netip.Addr) (lease.Binding, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if e := a.byAddr[addr]; e != nil && e.stored {
-		return e.b, true
+		return e.binding(), true
 	}
 	return lease.Binding{}, false
 }
@@ -231,9 +240,9 @@ func (e *entry) holder(now time.Time) (Client, bool) {
 	switch {
 	case e.pending != "":
 		return e.pending, true
-	case e.stored && e.b.State == lease.Declined && now.Before(e.b.Expires):
+	case e.stored && e.state == lease.Declined && now.Before(e.expires):
 		return "", true
-	case e.stored && e.b.State == lease.Bound && now.Before(e.end()):
+	case e.stored && e.state == lease.Bound && now.Before(e.end()):
 		return e.owner, true
 	case e.offerTo != "" && now.Before(e.offerUntil):
 		return e.offerTo, true
@@ -243,10 +252,24 @@ func (e *entry) holder(now time.Time) (Client, bool) {
 
 // end is when the owner's lease ends: as told, when known.
 func (e *entry) end() time.Time {
-	if !e.granted.IsZero() && e.granted.Before(e.b.Expires) {
+	if !e.granted.IsZero() && e.granted.Before(e.expires) {
 		return e.granted
 	}
-	return e.b.Expires
+	return e.expires
+}
+
+// binding reads back the stored binding of e; the zero Binding when there
+// is none.
+func (e *entry) binding() lease.Binding {
+	if !e.stored {
+		return lease.Binding{}
+	}
+	b, err := lease.ReadRecord(e.rec)
+	if err != nil { // setBinding wrote it, so never; keep what is known
+		b = lease.Binding{Subnet: e.subnet, State: e.state, Expires: e.expires}
+	}
+	b.Version = e.version
+	return b
 }
 
 // availableTo reports whether client c may take addr at now.

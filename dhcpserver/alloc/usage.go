@@ -64,7 +64,7 @@ func (a *Allocator) count(out map[string]map[string]Counts, addr netip.Addr, e *
 		return
 	case h == "":
 		c.Declined++
-	case e.stored && e.b.State == lease.Bound && e.owner == h && now.Before(e.end()):
+	case e.stored && e.state == lease.Bound && e.owner == h && now.Before(e.end()):
 		c.Bound++
 	default:
 		c.Offered++
@@ -80,8 +80,8 @@ func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool)
 	if e == nil || !e.stored {
 		return lease.Binding{}, false
 	}
-	if h, held := e.holder(now); held && h == e.owner && e.b.State == lease.Bound {
-		return e.b, true
+	if h, held := e.holder(now); held && h == e.owner && e.state == lease.Bound {
+		return e.binding(), true
 	}
 	return lease.Binding{}, false
 }
@@ -95,8 +95,11 @@ func (a *Allocator) Stored(keep func(*lease.Binding) bool) []lease.Binding {
 	defer a.mu.Unlock()
 	var out []lease.Binding
 	for _, e := range a.byAddr {
-		if e.stored && keep(&e.b) {
-			out = append(out, e.b)
+		if !e.stored {
+			continue
+		}
+		if b := e.binding(); keep(&b) {
+			out = append(out, b)
 		}
 	}
 	return out

@@ -24,6 +24,10 @@ type result struct {
 	Elapsed       time.Duration // sending time (perfdhcp -p)
 	Wall          time.Duration // perfdhcp's whole run, its final wait included
 	CPU           time.Duration // used by the server's processes during Wall
+	// SrvDrops and CliDrops are the datagrams the kernel dropped for want
+	// of receive buffer in the server's and perfdhcp's namespaces: who
+	// lost what perfdhcp counts as lost.
+	SrvDrops, CliDrops int
 }
 
 // Lost is the share of clients that started and never got their ACK.
@@ -55,9 +59,11 @@ func perfdhcp(rate, renew int, d time.Duration) (result, error) {
 		args = append(args, "-f", strconv.Itoa(renew))
 	}
 	args = append(args, serverIP)
+	srv0, cli0 := rcvbufErrors(""), rcvbufErrors(clientNS)
 	start := time.Now()
 	out, err := exec.Command("ip", args...).CombinedOutput()
 	wall := time.Since(start)
+	srvDrops, cliDrops := rcvbufErrors("")-srv0, rcvbufErrors(clientNS)-cli0
 	// perfdhcp exits with 3 when packets were dropped: a result like any.
 	var exit *exec.ExitError
 	if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 3) {
@@ -65,7 +71,39 @@ func perfdhcp(rate, renew int, d time.Duration) (result, error) {
 	}
 	r, err := parsePerfdhcp(string(out))
 	r.Offered, r.Elapsed, r.Wall = rate, d, wall
+	r.SrvDrops, r.CliDrops = srvDrops, cliDrops
 	return r, err
+}
+
+// rcvbufErrors is the Udp RcvbufErrors counter of network namespace ns
+// ("" for the current one); -1 when it cannot be read.
+func rcvbufErrors(ns string) int {
+	cmd := exec.Command("cat", "/proc/net/snmp")
+	if ns != "" {
+		cmd = exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp")
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		return -1
+	}
+	var names []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.Atoi(f[i])
+				return v
+			}
+		}
+	}
+	return -1
 }
 
 // parsePerfdhcp reads the statistics blocks of perfdhcp's report.

@@ -64,14 +64,20 @@ func describeRuns(runs []result) string {
 			s += ", "
 		}
 		s += fmt.Sprintf("%.0f/s lost %.2f%%", r.Rate(), 100*r.Lost())
+		if r.SrvDrops+r.CliDrops > 0 {
+			s += fmt.Sprintf(" (socket drops: server %d, perfdhcp %d)", r.SrvDrops, r.CliDrops)
+		}
 	}
 	return s
 }
 
-// search finds the highest offered rate whose median run loses at most
-// maxLost: up by a quarter from start while runs pass, down by a fifth
-// while they fail, then two bisections between the last pass and the
-// first failure. It returns that point; ok is false when none passed.
+// search finds the highest rate completed by a median run that loses at
+// most maxLost: the offered rate goes up by a quarter from start while
+// runs pass, down by a fifth while they fail, then two bisections between
+// the last pass and the first failure. It stops going up once perfdhcp
+// completes less than nine tenths of what it offers while still passing:
+// beyond that perfdhcp, not the server, is the limit. It returns the
+// passing point that completed the most; ok is false when none passed.
 func search(s server, start int, o opts) (best point, ok bool, err error) {
 	round := func(r int) int {
 		unit := 100
@@ -79,6 +85,11 @@ func search(s server, start int, o opts) (best point, ok bool, err error) {
 			unit = 500
 		}
 		return max(unit, (r+unit/2)/unit*unit)
+	}
+	passed := func(p point) {
+		if !ok || p.Rate() > best.Rate() {
+			best, ok = p, true
+		}
 	}
 	pass, fail := 0, 0
 	rate := round(start)
@@ -88,7 +99,12 @@ func search(s server, start int, o opts) (best point, ok bool, err error) {
 			return best, false, err
 		}
 		if p.Lost() <= maxLost {
-			best, ok, pass = p, true, rate
+			passed(p)
+			pass = rate
+			if p.Rate() < 0.9*float64(rate) {
+				fmt.Printf("    %-16s perfdhcp completed %.0f/s of %d/s offered: its ceiling, not the server's\n", s.Name(), p.Rate(), rate)
+				return best, ok, nil
+			}
 			rate = round(rate * 5 / 4)
 		} else {
 			fail = rate
@@ -108,7 +124,8 @@ func search(s server, start int, o opts) (best point, ok bool, err error) {
 			return best, ok, err
 		}
 		if p.Lost() <= maxLost {
-			best, pass = p, mid
+			passed(p)
+			pass = mid
 		} else {
 			fail = mid
 		}
