@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -21,6 +22,7 @@ var ErrRecord = errors.New("corrupt binding record")
 // Times keep their instant and zone offset, not their monotonic reading
 // or zone name.
 func AppendRecord(dst []byte, b *Binding) []byte {
+	dst = slices.Grow(dst, recordLen(b))
 	dst = appendString(dst, b.Subnet)
 	dst = appendAddr(dst, b.Addr)
 	dst = appendBytes(dst, b.HWAddr)
@@ -68,6 +70,31 @@ func ReadRecord(data []byte) (Binding, error) {
 	return b, nil
 }
 
+// recordLen is the length of b's record at most, so that AppendRecord
+// allocates once and little more than it needs.
+func recordLen(b *Binding) int {
+	n := 1 + 1 + 2 // state, arch
+	for _, v := range []int{len(b.Subnet), len(b.HWAddr) + 1, len(b.ClientID) + 1, len(b.Hostname), len(b.Pool),
+		len(b.Reservation), len(b.CircuitID) + 1, len(b.RemoteID) + 1, len(b.VendorClass), len(b.UserClass)} {
+		n += uvarintLen(v) + v
+	}
+	n += 2 * (1 + 16) // addresses, zones aside
+	n += len(b.Addr.Zone()) + len(b.Relay.Zone())
+	return n + 3*(1+maxTimeLen)
+}
+
+// uvarintLen is the length of v as a uvarint.
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// maxTimeLen is the longest time.Time binary encoding (version 2).
+const maxTimeLen = 16
+
 func appendString(dst []byte, s string) []byte {
 	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
@@ -81,16 +108,27 @@ func appendBytes(dst, v []byte) []byte {
 }
 
 func appendAddr(dst []byte, a netip.Addr) []byte {
-	v, _ := a.MarshalBinary() // never fails
-	return appendString(dst, string(v))
+	return appendSized(dst, a.AppendBinary)
 }
 
 func appendTime(dst []byte, t time.Time) []byte {
-	v, err := t.MarshalBinary()
-	if err != nil { // a zone offset not in whole minutes: keep the instant
-		v, _ = t.UTC().MarshalBinary()
+	out := appendSized(dst, t.AppendBinary)
+	if len(out) == len(dst) { // a zone offset not in whole minutes: keep the instant
+		out = appendSized(dst, t.UTC().AppendBinary)
 	}
-	return appendString(dst, string(v))
+	return out
+}
+
+// appendSized appends what enc appends, after its length in one octet
+// (a uvarint below 128); on an error it appends nothing.
+func appendSized(dst []byte, enc func([]byte) ([]byte, error)) []byte {
+	at := len(dst)
+	out, err := enc(append(dst, 0))
+	if err != nil || len(out)-at-1 >= 0x80 {
+		return dst[:at]
+	}
+	out[at] = byte(len(out) - at - 1)
+	return out
 }
 
 // recordReader reads a record's fields; the first fault sticks in err.

@@ -20,7 +20,11 @@ func TestRecordRoundTrip(t *testing.T) {
 		"empty but not nil": {HWAddr: net.HardwareAddr{}, ClientID: []byte{}, State: Bound},
 		"fixed zone":        {Start: at.In(time.FixedZone("x", 5400)), Addr: netip.MustParseAddr("2001:db8::1")},
 	} {
-		got, err := ReadRecord(AppendRecord(nil, &b))
+		rec := AppendRecord(nil, &b)
+		if len(rec) > recordLen(&b) {
+			t.Errorf("%s: record of %d octets, more than recordLen's %d: AppendRecord reallocates", name, len(rec), recordLen(&b))
+		}
+		got, err := ReadRecord(rec)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

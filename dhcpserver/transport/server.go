@@ -151,6 +151,9 @@ func (s *Server) work(ctx context.Context, l *listener) {
 		ms[i] = ipv4.Message{Buffers: [][]byte{make([]byte, 1500)}, OOB: ipv4.NewControlMessage(ipv4.FlagDst | ipv4.FlagInterface)}
 	}
 	out := make([]byte, 0, 1500)
+	// Each message is done with before the next is parsed: the engine
+	// copies what it keeps and the reply is sent before serve returns.
+	var dec wire.Decoder
 	for {
 		n, err := l.pc.ReadBatch(ms, 0)
 		if err != nil {
@@ -164,7 +167,7 @@ func (s *Server) work(ctx context.Context, l *listener) {
 		s.Stats.Received.Add(uint64(n))
 		for i := range n {
 			m := &ms[i]
-			out = s.serve(ctx, l, m.Buffers[0][:m.N], l.meta(m.OOB[:m.NN]), at, out)
+			out = s.serve(ctx, l, &dec, m.Buffers[0][:m.N], l.meta(m.OOB[:m.NN]), at, out)
 		}
 	}
 }
@@ -176,7 +179,7 @@ func (s *Server) dropped(reason string) {
 }
 
 // serve handles one message; a panic is recovered and counted.
-func (s *Server) serve(ctx context.Context, l *listener, msg []byte, meta engine.Meta, at time.Time, out []byte) (ret []byte) {
+func (s *Server) serve(ctx context.Context, l *listener, dec *wire.Decoder, msg []byte, meta engine.Meta, at time.Time, out []byte) (ret []byte) {
 	ret = out
 	defer func() {
 		if p := recover(); p != nil {
@@ -185,7 +188,7 @@ func (s *Server) serve(ctx context.Context, l *listener, msg []byte, meta engine
 			s.cfg.Log.Error(fmt.Errorf("%v", p), "recovered from a panic while handling a message", "interface", l.name)
 		}
 	}()
-	m, err := wire.Parse(msg)
+	m, err := dec.Parse(msg)
 	if err != nil {
 		s.Stats.Malformed.Add(1)
 		s.dropped("malformed")

@@ -15,25 +15,39 @@ import (
 // DHCP magic cookie.
 var ErrBadCookie = errors.New("bad magic cookie")
 
-// decode reads b as dhcpv4.FromBytes does, with the same results, but in a
-// few allocations: the message, its options map and one block holding its
-// addresses, hardware address and option values. It never keeps b.
-func decode(b []byte) (*dhcpv4.DHCPv4, error) {
+// decode reads b as dhcpv4.FromBytes does, with the same results, into
+// fresh storage.
+func decode(b []byte) (*dhcpv4.DHCPv4, error) { return new(Decoder).decode(b) }
+
+// decode reads b as dhcpv4.FromBytes does, with the same results, into
+// d's storage: the message, its options map and one block holding its
+// addresses, hardware address and option values, all reused from the
+// last call. It never keeps b.
+func (d *Decoder) decode(b []byte) (*dhcpv4.DHCPv4, error) {
 	if len(b) < headerLen+cookieLen {
 		return nil, ErrTooShort
 	}
 	if [4]byte(b[headerLen:]) != magicCookie {
 		return nil, fmt.Errorf("%w: got %v, want %v", ErrBadCookie, b[headerLen:headerLen+cookieLen], magicCookie[:])
 	}
-	block := make([]byte, 0, 32+len(b)-headerLen-cookieLen)
-	m := &dhcpv4.DHCPv4{
+	if need := 32 + len(b) - headerLen - cookieLen; cap(d.block) < need {
+		d.block = make([]byte, 0, need)
+	}
+	block := d.block[:0]
+	opts := d.m.Options
+	if opts == nil {
+		opts = make(dhcpv4.Options, 12)
+	}
+	clear(opts)
+	d.m = dhcpv4.DHCPv4{
 		OpCode:     dhcpv4.OpcodeType(b[0]),
 		HWType:     iana.HWType(b[1]),
 		HopCount:   b[3],
 		NumSeconds: uint16(b[8])<<8 | uint16(b[9]),
 		Flags:      uint16(b[10])<<8 | uint16(b[11]),
-		Options:    make(dhcpv4.Options, 12),
+		Options:    opts,
 	}
+	m := &d.m
 	m.TransactionID = dhcpv4.TransactionID(b[4:8])
 	block = append(block, b[12:44]...)
 	m.ClientIPAddr = net.IP(block[0:4:4])

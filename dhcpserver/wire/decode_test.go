@@ -85,3 +85,27 @@ func TestDecode(t *testing.T) {
 		t.Errorf("host name after the buffer was reused: %q", got)
 	}
 }
+
+// FuzzDecoderReuseMatchesLibrary checks that a Decoder reused for a second
+// message reads it exactly as dhcpv4.FromBytes does: nothing of the first
+// (options, hardware address, option values) shows through.
+func FuzzDecoderReuseMatchesLibrary(f *testing.F) {
+	seeds := decodeSeeds(f)
+	for _, a := range seeds {
+		for _, b := range seeds {
+			f.Add(a, b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		var d Decoder
+		_, _ = d.decode(first)
+		want, wantErr := dhcpv4.FromBytes(second)
+		got, err := d.decode(second)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("decode error %v, library error %v", err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("after another message, decode:\n%s\nlibrary:\n%s", got.Summary(), want.Summary())
+		}
+	})
+}

@@ -41,8 +41,20 @@ var ErrTooShort = errors.New("message shorter than the BOOTP header")
 
 // Parse decodes a message. Options a sender overloaded into the file and
 // sname fields (option 52) are read too, and those fields then read empty.
-func Parse(b []byte) (*dhcpv4.DHCPv4, error) {
-	m, err := decode(b)
+func Parse(b []byte) (*dhcpv4.DHCPv4, error) { return new(Decoder).Parse(b) }
+
+// Decoder parses messages into storage it reuses: a message it returns,
+// and every slice in it, is valid only until its next Parse. A transport
+// worker, which is done with one message before it reads the next, keeps
+// one and allocates nothing per message for it.
+type Decoder struct {
+	m     dhcpv4.DHCPv4
+	block []byte
+}
+
+// Parse is the package's Parse into d's storage.
+func (d *Decoder) Parse(b []byte) (*dhcpv4.DHCPv4, error) {
+	m, err := d.decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("decoding message: %w", err)
 	}
