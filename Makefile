@@ -86,7 +86,7 @@ ci: verify lint test ## What CI runs: verify, lint, test.
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: build ## As root, about 20 minutes: kubedhcp (memory and Lease store) against Kea (memfile, PostgreSQL) with perfdhcp; renewals; start-up with 100,000 Leases; profiles. BENCH_ARGS passes flags (go run ./test/bench/compare -h).
+bench: build ## As root, about 10 minutes: kubedhcp (memory and Lease store) against Kea (memfile, PostgreSQL) with perfdhcp; renewals; start-up with 100,000 Leases; profiles. BENCH_ARGS passes flags (go run ./test/bench/compare -h).
 	@hack/control-plane.sh >/dev/null
 	@hack/install-clients.sh kea-dhcp4-server kea-admin postgresql
 	$(GO) build -o bin/kubedhcp-bench ./test/bench/compare
