@@ -31,6 +31,11 @@ func extras(o opts) (string, error) {
 		if err != nil {
 			return b.String(), err
 		}
+		s, err = steadyRenewals(o)
+		b.WriteString(s)
+		if err != nil {
+			return b.String(), err
+		}
 	}
 	if o.startupLeases > 0 {
 		s, err := startupBench(o)
@@ -88,6 +93,9 @@ func renewBench(o opts) (string, error) {
 	k := &kubedhcpServer{bin: o.bin, store: "kubernetes", env: env, ns: "renewals"}
 	toTear = append(toTear, k)
 	if err := createBenchSubnet(env, k.ns, renewLease); err != nil {
+		return "", err
+	}
+	if err := allowShortLeases(k.ns); err != nil {
 		return "", err
 	}
 	if err := k.startProcess(); err != nil {

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/test/loadgen"
+	"github.com/kubedhcp/kubedhcp/test/netns"
+)
+
+// The steady-state renewal benchmark: clients with a short lease renew at
+// T1, round after round, as real clients do.
+const (
+	steadyClients = 500
+	steadyLease   = 4 * time.Second
+	steadyRounds  = 8
+)
+
+// steadyRenewals binds steadyClients through the Lease store with a relay
+// in perfdhcp's namespace, renews every one of them at T1 for
+// steadyRounds rounds, and counts the apiserver's Lease writes during
+// the renewals.
+func steadyRenewals(o opts) (string, error) {
+	env, err := sharedControlPlane()
+	if err != nil {
+		return "", err
+	}
+	k := &kubedhcpServer{bin: o.bin, store: "kubernetes", env: env, ns: "renewals-steady"}
+	toTear = append(toTear, k)
+	if err := createBenchSubnet(env, k.ns, steadyLease); err != nil {
+		return "", err
+	}
+	if err := allowShortLeases(k.ns); err != nil {
+		return "", err
+	}
+	if err := k.startProcess(); err != nil {
+		return "", err
+	}
+	defer func() { _ = k.Stop() }()
+	var relay *loadgen.Relay
+	err = (&netns.NS{Name: clientNS}).Do(func() (err error) {
+		relay, err = loadgen.NewRelay(netip.MustParseAddrPort(relayIP+":67"), netip.MustParseAddrPort(serverIP+":67"))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("opening a relay in %s: %w", clientNS, err)
+	}
+	defer func() { _ = relay.Close() }()
+	ctx := context.Background()
+	clients := relay.Clients(steadyClients, 0x5e)
+	say("steady renewals: binding %d clients, lease time %s, then %d rounds of renewals at T1", steadyClients, steadyLease, steadyRounds)
+	if ok := loadgen.RunAll(ctx, clients, 50, time.Second); ok != steadyClients {
+		return "", fmt.Errorf("%d of %d clients bound", ok, steadyClients)
+	}
+	before, err := leaseWrites(env)
+	if err != nil {
+		return "", err
+	}
+	var acks, renewals atomic.Int64
+	for range steadyRounds {
+		time.Sleep(steadyLease / 2)
+		renewAll(ctx, clients, &renewals, &acks)
+	}
+	time.Sleep(time.Second) // let the last writes land in the metrics
+	after, err := leaseWrites(env)
+	if err != nil {
+		return "", err
+	}
+	writes := after - before
+	return fmt.Sprintf("Steady renewals with the Lease store (%d clients, lease time %s, renewing at T1, %d rounds): "+
+		"%d of %d renewals ACKed, %d Lease writes = %.2f writes per renewal\n",
+		steadyClients, steadyLease, steadyRounds, acks.Load(), renewals.Load(), writes,
+		float64(writes)/float64(max(1, acks.Load()))), nil
+}
+
+// renewAll renews every client once, 50 at a time.
+func renewAll(ctx context.Context, clients []*loadgen.Client, renewals, acks *atomic.Int64) {
+	sem := make(chan struct{}, 50)
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			renewals.Add(1)
+			if got, err := c.Renew(ctx, time.Second); err == nil && got == dhcpv4.MessageTypeAck {
+				acks.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// allowShortLeases lowers the bench Subnet's minimum lease time to one
+// second (the default minimum is a minute).
+func allowShortLeases(ns string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sn := &dhcpv1alpha1.Subnet{}
+	if err := controlPlane.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "bench"}, sn); err != nil {
+		return err
+	}
+	sn.Spec.LeaseTime.Min = &metav1.Duration{Duration: time.Second}
+	return controlPlane.Client.Update(ctx, sn)
+}
