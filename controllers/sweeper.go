@@ -12,7 +12,7 @@ import (
 // StoredBindings are the bindings the engine knows to be stored: the
 // engine's allocator, fed by the lease watcher.
 type StoredBindings interface {
-	Stored(keep func(*lease.Binding) bool) []lease.Binding
+	Stored(keep func(state lease.State, expires time.Time) bool) []lease.Binding
 }
 
 // Sweeper marks Leases whose stored expiry passed Expired, and deletes
@@ -49,9 +49,9 @@ func (s *Sweeper) NeedLeaderElection() bool { return true }
 // Sweep runs one pass and returns how many Leases it expired and deleted.
 func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {
 	now := s.Now()
-	due := s.Bindings.Stored(func(b *lease.Binding) bool { return s.expires(b, now) || s.deletes(b, now) })
+	due := s.Bindings.Stored(func(st lease.State, exp time.Time) bool { return s.expires(st, exp, now) || s.deletes(st, exp, now) })
 	for _, b := range due {
-		if s.expires(&b, now) {
+		if s.expires(b.State, b.Expires, now) {
 			b.State = lease.Expired
 			if _, err := s.Store.Commit(ctx, b); err == nil {
 				expired++
@@ -66,14 +66,14 @@ func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {
 	return expired, deleted
 }
 
-// expires reports whether b is a Bound or Declined binding whose stored
-// expiry has passed.
-func (s *Sweeper) expires(b *lease.Binding, now time.Time) bool {
-	return (b.State == lease.Bound || b.State == lease.Declined) && !now.Before(b.Expires)
+// expires reports whether a binding in state st, stored to expire at exp,
+// is Bound or Declined past its expiry.
+func (s *Sweeper) expires(st lease.State, exp, now time.Time) bool {
+	return (st == lease.Bound || st == lease.Declined) && !now.Before(exp)
 }
 
-// deletes reports whether b is a Released or Expired binding kept for
-// Retention already.
-func (s *Sweeper) deletes(b *lease.Binding, now time.Time) bool {
-	return (b.State == lease.Released || b.State == lease.Expired) && now.Sub(b.Expires) >= s.Retention
+// deletes reports whether a binding in state st, stored to expire at exp,
+// is Released or Expired and kept for Retention already.
+func (s *Sweeper) deletes(st lease.State, exp, now time.Time) bool {
+	return (st == lease.Released || st == lease.Expired) && now.Sub(exp) >= s.Retention
 }

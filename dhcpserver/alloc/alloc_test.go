@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -216,5 +217,24 @@ func TestOfferAbandonedWhenAnotherWriterBindsIt(t *testing.T) {
 		Expires: t0.Add(time.Hour), Version: "9"})
 	if again, ok := a.Offer(r, t0.Add(time.Second)); !ok || again == first {
 		t.Errorf("offered %s again after another writer bound it to another client", again)
+	}
+}
+
+func TestStoredReadsBackWhatKeepAccepts(t *testing.T) {
+	a := New(time.Minute)
+	now := time.Unix(1_700_000_000, 0)
+	for i, st := range []lease.State{lease.Bound, lease.Released, lease.Declined} {
+		a.Observe(lease.Binding{Subnet: "lan", Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}),
+			HWAddr: []byte{2, 0, 0, 0, 0, byte(i)}, Hostname: "h", State: st, Expires: now.Add(time.Duration(i) * time.Hour),
+			Version: strconv.Itoa(i + 1)})
+	}
+	got := a.Stored(func(st lease.State, exp time.Time) bool { return st != lease.Bound && exp.After(now) })
+	if len(got) != 2 {
+		t.Fatalf("Stored kept %d bindings, want the Released and the Declined one: %+v", len(got), got)
+	}
+	for _, b := range got {
+		if b.State == lease.Bound || b.Hostname != "h" || b.Subnet != "lan" || len(b.HWAddr) != 6 || b.Version == "" {
+			t.Errorf("Stored returned %+v, want a whole stored binding with its version", b)
+		}
 	}
 }
