@@ -172,8 +172,12 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 			delete(a.byClient, clientKey{e.subnet, e.owner})
 		}
 	}
+	// The same stored version is the same binding: a renewal that needs
+	// no write keeps its record.
+	if !e.stored || b.Version == "" || b.Version != e.version {
+		e.rec = lease.AppendRecord(nil, &b)
+	}
 	e.stored, e.state, e.expires, e.version = true, b.State, b.Expires, b.Version
-	e.rec = lease.AppendRecord(nil, &b)
 	e.owner, e.granted = ClientOfBinding(&b), granted
 	e.subnet = b.Subnet
 	a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
@@ -206,20 +210,22 @@ func (a *Allocator) forget(subnet string, addr netip.Addr, e *entry) {
 	a.free(subnet, addr)
 }
 
-// Binding returns the binding a client holds in a subnet, whatever its
-// state, and the end of the lease the client was told (zero if unknown).
-func (a *Allocator) Binding(subnet string, c Client) (b lease.Binding, granted time.Time, ok bool) {
+// Holding returns the address of the stored binding a client has in a
+// subnet, whatever its state, that state, and the end of the lease the
+// client was told (zero if unknown). It reads no record: the whole
+// binding, when needed, comes with Claim.
+func (a *Allocator) Holding(subnet string, c Client) (addr netip.Addr, state lease.State, granted time.Time, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	addr, ok := a.byClient[clientKey{subnet, c}]
+	addr, ok = a.byClient[clientKey{subnet, c}]
 	if !ok {
-		return lease.Binding{}, time.Time{}, false
+		return netip.Addr{}, 0, time.Time{}, false
 	}
 	e := a.byAddr[addr]
 	if e == nil || !e.stored {
-		return lease.Binding{}, time.Time{}, false
+		return netip.Addr{}, 0, time.Time{}, false
 	}
-	return e.binding(), e.granted, true
+	return addr, e.state, e.granted, true
 }
 
 // At returns the stored binding of an address.

@@ -153,7 +153,7 @@ func TestForget(t *testing.T) {
 	addr := netip.MustParseAddr("10.0.0.10")
 	bind(t, a, sn, client(1), addr, t0.Add(time.Hour))
 	a.Forget(sn.Name, addr)
-	if _, _, ok := a.Binding(sn.Name, client(1)); ok {
+	if _, _, _, ok := a.Holding(sn.Name, client(1)); ok {
 		t.Error("client still bound after Forget")
 	}
 	if got, ok := a.Offer(Request{Subnet: sn, Client: client(2), Pools: sn.Pools}, t0); !ok || got != addr {

@@ -82,11 +82,11 @@ func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 	if t.res != nil && t.res.Addr != addr && t.e.alloc.Available(t.res.Addr, t.r.client, t.now) {
 		return t.nak("reservedElsewhere")
 	}
-	b, _, known := t.e.alloc.Binding(t.sn.Name, t.r.client)
+	held, state, _, known := t.e.alloc.Holding(t.sn.Name, t.r.client)
 	switch {
-	case known && b.Addr == addr && b.State != lease.Declined:
+	case known && held == addr && state != lease.Declined:
 		return t.bind(addr, true)
-	case known && b.State == lease.Bound && b.Addr != addr:
+	case known && state == lease.Bound && held != addr:
 		return t.nak("wrongAddress")
 	case t.res != nil && t.res.Addr == addr:
 		return t.bind(addr, true)
@@ -138,7 +138,7 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 // toldEnd is when the lease the client was last told ends: as the
 // allocator remembers it, else as stored.
 func (t *txn) toldEnd(prev lease.Binding) time.Time {
-	if b, granted, ok := t.e.alloc.Binding(t.sn.Name, t.r.client); ok && b.Addr == prev.Addr && !granted.IsZero() {
+	if held, _, granted, ok := t.e.alloc.Holding(t.sn.Name, t.r.client); ok && held == prev.Addr && !granted.IsZero() {
 		return granted
 	}
 	return prev.Expires

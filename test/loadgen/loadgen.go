@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -273,24 +274,38 @@ func (r *Relay) Clients(n int, prefix byte) []*Client {
 	return out
 }
 
-// RunAll runs DORA for every client, at most parallel at a time.
+// RunAll runs DORA for every client, at most parallel at a time, and
+// returns how many were bound.
 func RunAll(ctx context.Context, clients []*Client, parallel int, wait time.Duration) (ok int) {
+	return each(clients, parallel, func(c *Client) bool { return c.DORA(ctx, wait) == nil })
+}
+
+// RenewAll renews every client once, at most parallel at a time, and
+// returns how many renewals were ACKed.
+func RenewAll(ctx context.Context, clients []*Client, parallel int, wait time.Duration) (acked int) {
+	return each(clients, parallel, func(c *Client) bool {
+		got, err := c.Renew(ctx, wait)
+		return err == nil && got == dhcpv4.MessageTypeAck
+	})
+}
+
+// each runs f for every client, at most parallel at a time, and counts
+// the clients for which it returned true.
+func each(clients []*Client, parallel int, f func(*Client) bool) int {
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
+	var ok atomic.Int64
 	for _, c := range clients {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if c.DORA(ctx, wait) == nil {
-				mu.Lock()
-				ok++
-				mu.Unlock()
+			if f(c) {
+				ok.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	return ok
+	return int(ok.Load())
 }

@@ -86,22 +86,12 @@ const (
 // renewBench binds and renews clients through the Lease store and counts
 // the apiserver's Lease writes.
 func renewBench(o opts) (string, error) {
-	env, err := sharedControlPlane()
+	k, err := startLeaseServer(o, "renewals", renewLease)
 	if err != nil {
 		return "", err
 	}
-	k := &kubedhcpServer{bin: o.bin, store: "kubernetes", env: env, ns: "renewals"}
-	toTear = append(toTear, k)
-	if err := createBenchSubnet(env, k.ns, renewLease); err != nil {
-		return "", err
-	}
-	if err := allowShortLeases(k.ns); err != nil {
-		return "", err
-	}
-	if err := k.startProcess(); err != nil {
-		return "", err
-	}
 	defer func() { _ = k.Stop() }()
+	env := k.env
 	rate := max(1, o.renewN/int(renewPeriod.Seconds()))
 	say("renewals: perfdhcp binds %d new clients/s and renews %d/s for %s, lease time %s", rate, rate, renewPeriod, renewLease)
 	before, err := leaseWrites(env)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -78,11 +79,10 @@ func perfdhcp(rate, renew int, d time.Duration) (result, error) {
 // rcvbufErrors is the Udp RcvbufErrors counter of network namespace ns
 // ("" for the current one); -1 when it cannot be read.
 func rcvbufErrors(ns string) int {
-	cmd := exec.Command("cat", "/proc/net/snmp")
+	out, err := os.ReadFile("/proc/net/snmp")
 	if ns != "" {
-		cmd = exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp")
+		out, err = exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp").Output()
 	}
-	out, err := cmd.Output()
 	if err != nil {
 		return -1
 	}

@@ -4,17 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/insomniacslk/dhcp/dhcpv4"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/test/loadgen"
 	"github.com/kubedhcp/kubedhcp/test/netns"
+	"github.com/kubedhcp/kubedhcp/test/testenv"
 )
 
 // The steady-state renewal benchmark: clients with a short lease renew at
@@ -30,19 +28,8 @@ const (
 // steadyRounds rounds, and counts the apiserver's Lease writes during
 // the renewals.
 func steadyRenewals(o opts) (string, error) {
-	env, err := sharedControlPlane()
+	k, err := startLeaseServer(o, "renewals-steady", steadyLease)
 	if err != nil {
-		return "", err
-	}
-	k := &kubedhcpServer{bin: o.bin, store: "kubernetes", env: env, ns: "renewals-steady"}
-	toTear = append(toTear, k)
-	if err := createBenchSubnet(env, k.ns, steadyLease); err != nil {
-		return "", err
-	}
-	if err := allowShortLeases(k.ns); err != nil {
-		return "", err
-	}
-	if err := k.startProcess(); err != nil {
 		return "", err
 	}
 	defer func() { _ = k.Stop() }()
@@ -61,55 +48,55 @@ func steadyRenewals(o opts) (string, error) {
 	if ok := loadgen.RunAll(ctx, clients, 50, time.Second); ok != steadyClients {
 		return "", fmt.Errorf("%d of %d clients bound", ok, steadyClients)
 	}
-	before, err := leaseWrites(env)
+	before, err := leaseWrites(k.env)
 	if err != nil {
 		return "", err
 	}
-	var acks, renewals atomic.Int64
+	acks := 0
 	for range steadyRounds {
 		time.Sleep(steadyLease / 2)
-		renewAll(ctx, clients, &renewals, &acks)
+		acks += loadgen.RenewAll(ctx, clients, 50, time.Second)
 	}
 	time.Sleep(time.Second) // let the last writes land in the metrics
-	after, err := leaseWrites(env)
+	after, err := leaseWrites(k.env)
 	if err != nil {
 		return "", err
 	}
 	writes := after - before
 	return fmt.Sprintf("Steady renewals with the Lease store (%d clients, lease time %s, renewing at T1, %d rounds): "+
 		"%d of %d renewals ACKed, %d Lease writes = %.2f writes per renewal\n",
-		steadyClients, steadyLease, steadyRounds, acks.Load(), renewals.Load(), writes,
-		float64(writes)/float64(max(1, acks.Load()))), nil
+		steadyClients, steadyLease, steadyRounds, acks, steadyClients*steadyRounds, writes,
+		float64(writes)/float64(max(1, acks))), nil
 }
 
-// renewAll renews every client once, 50 at a time.
-func renewAll(ctx context.Context, clients []*loadgen.Client, renewals, acks *atomic.Int64) {
-	sem := make(chan struct{}, 50)
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			renewals.Add(1)
-			if got, err := c.Renew(ctx, time.Second); err == nil && got == dhcpv4.MessageTypeAck {
-				acks.Add(1)
-			}
-		}()
+// startLeaseServer starts kubedhcp with the Lease store on the shared
+// control plane, in a new namespace ns whose bench Subnet leases for
+// leaseTime (short leases allowed: the default minimum is a minute).
+func startLeaseServer(o opts, ns string, leaseTime time.Duration) (*kubedhcpServer, error) {
+	env, err := sharedControlPlane()
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
+	k := &kubedhcpServer{bin: o.bin, store: "kubernetes", env: env, ns: ns}
+	toTear = append(toTear, k)
+	if err := createBenchSubnet(env, ns, leaseTime); err != nil {
+		return nil, err
+	}
+	if err := allowShortLeases(env, ns); err != nil {
+		return nil, err
+	}
+	return k, k.startProcess()
 }
 
 // allowShortLeases lowers the bench Subnet's minimum lease time to one
-// second (the default minimum is a minute).
-func allowShortLeases(ns string) error {
+// second.
+func allowShortLeases(env *testenv.Env, ns string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sn := &dhcpv1alpha1.Subnet{}
-	if err := controlPlane.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "bench"}, sn); err != nil {
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "bench"}, sn); err != nil {
 		return err
 	}
 	sn.Spec.LeaseTime.Min = &metav1.Duration{Duration: time.Second}
-	return controlPlane.Client.Update(ctx, sn)
+	return env.Client.Update(ctx, sn)
 }
