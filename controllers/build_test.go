@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 )
 
 func objMeta(name string, age int) metav1.ObjectMeta {
@@ -51,15 +52,15 @@ func TestBuildCrossObjectRules(t *testing.T) {
 		resObj("outside", "00:00:00:00:00:03", "10.1.0.5", 60),
 		resObj("in-pool", "00:00:00:00:00:04", "10.0.0.20", 50),
 	}
-	got := Build(subnets, pools, reservations)
+	got := Build(subnets, pools, reservations, config.Env{})
 	want := map[Ref]string{
 		{"Subnet", "overlapping"}:       "Overlap: spec.cidr: 10.0.0.0/16 overlaps subnet office (10.0.0.0/24)",
-		{"Pool", "office-b"}:            "Overlap: spec.ranges: 10.0.0.90-10.0.0.150 overlaps 10.0.0.10-10.0.0.99 of pool office-a",
+		{"Pool", "office-b"}:            "Overlap: spec.ranges[0]: 10.0.0.90-10.0.0.150 overlaps 10.0.0.10-10.0.0.99 of pool office-a",
 		{"Pool", "across"}:              "OutsideSubnet: spec.ranges[0]: 10.0.0.200-10.0.1.10 is outside subnet office (10.0.0.0/24)",
 		{"Pool", "orphan"}:              "SubnetNotFound: spec.subnet: subnet nowhere does not exist",
 		{"Pool", "on-bad-subnet"}:       "SubnetNotReady: spec.subnet: subnet overlapping is not served",
 		{"Reservation", "same-address"}: "Duplicate: spec.ipAddress: 10.0.0.5 is also reserved by printer",
-		{"Reservation", "same-mac"}:     "Duplicate: mac 00:00:00:00:00:01 is also reserved by printer",
+		{"Reservation", "same-mac"}:     "Duplicate: spec.macAddress: 00:00:00:00:00:01 is also reserved by printer",
 		{"Reservation", "outside"}:      "OutsideSubnet: spec.ipAddress: 10.1.0.5 is outside subnet office (10.0.0.0/24)",
 	}
 	for ref, w := range want {
@@ -96,7 +97,7 @@ func TestBuildTranslatesSamples(t *testing.T) {
 	sn.Spec.CustomOptions = []dhcpv1alpha1.CustomOption{{Code: 250, Type: "ip", Value: "10.20.0.5"}}
 	p := poolObj("win", "branch", "10.20.0.200", "10.20.0.249", 5)
 	p.Spec.ClientClasses = &dhcpv1alpha1.ClientClasses{VendorClass: "MSFT 5.0", CircuitID: "ge-0/0/1", KnownClients: dhcpv1alpha1.KnownClientsDeny}
-	got := Build([]dhcpv1alpha1.Subnet{sn}, []dhcpv1alpha1.Pool{p}, nil)
+	got := Build([]dhcpv1alpha1.Subnet{sn}, []dhcpv1alpha1.Pool{p}, nil, config.Env{})
 	if len(got.Problems) > 0 {
 		t.Fatalf("problems %v", got.Problems)
 	}
@@ -119,7 +120,7 @@ func TestBuildTranslatesSamples(t *testing.T) {
 func TestBuildInvalidSubnetNamesField(t *testing.T) {
 	sn := subnetObj("bad", "10.0.0.0/24", 1)
 	sn.Spec.Options = &dhcpv1alpha1.DHCPOptions{DomainSearch: []dhcpv1alpha1.DomainName{"a..b"}}
-	got := Build([]dhcpv1alpha1.Subnet{sn}, nil, nil)
+	got := Build([]dhcpv1alpha1.Subnet{sn}, nil, nil, config.Env{})
 	if p := got.Problems[Ref{"Subnet", "bad"}]; p.Reason != dhcpv1alpha1.ReasonInvalid || !strings.Contains(p.Message, "domainSearch") {
 		t.Errorf("problem %+v", p)
 	}

@@ -40,6 +40,9 @@ type ConfigReconciler struct {
 	Sink      SnapshotSink
 	// Built, when set, hears of every new build (the status reporter).
 	Built func(Built)
+	// Interfaces, when set, says which interfaces the server answers on;
+	// a Subnet naming another is not served. Without it every name is.
+	Interfaces *HostInterfaces
 
 	mu          sync.Mutex
 	fingerprint string
@@ -65,14 +68,15 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (
 			return reconcile.Result{}, fmt.Errorf("listing: %w", err)
 		}
 	}
-	fp := fingerprint(&subnets, &pools, &reservations)
+	env := r.env()
+	fp := fingerprint(&subnets, &pools, &reservations) + "|" + r.interfacesSeen(&subnets, env)
 	r.mu.Lock()
 	same := r.ready && fp == r.fingerprint
 	r.mu.Unlock()
 	if same {
 		return reconcile.Result{}, nil
 	}
-	built := Build(subnets.Items, pools.Items, reservations.Items)
+	built := Build(subnets.Items, pools.Items, reservations.Items, env)
 	r.Sink.SetSnapshot(built.Snapshot)
 	uids := map[string]types.UID{}
 	for _, s := range subnets.Items {
@@ -87,6 +91,28 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (
 		r.Built(built)
 	}
 	return reconcile.Result{}, nil
+}
+
+func (r *ConfigReconciler) env() config.Env {
+	if r.Interfaces == nil {
+		return config.Env{}
+	}
+	return config.Env{Interface: r.Interfaces.Has}
+}
+
+// interfacesSeen lists which of the interfaces the Subnets name are
+// served, so a build reruns when one comes or goes.
+func (r *ConfigReconciler) interfacesSeen(s *dhcpv1alpha1.SubnetList, env config.Env) string {
+	if env.Interface == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, sn := range s.Items {
+		for _, i := range sn.Spec.Interfaces {
+			fmt.Fprintf(&b, "%s=%t,", i, env.Interface(string(i)))
+		}
+	}
+	return b.String()
 }
 
 // Ready reports whether a first snapshot was handed to the engine.
@@ -132,12 +158,15 @@ func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	kick := make(chan event.GenericEvent, 1)
 	kick <- event.GenericEvent{Object: &dhcpv1alpha1.Subnet{}}
 	need := false
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("config").
 		WithOptions(ctrlOptions(&need)).
 		Watches(&dhcpv1alpha1.Subnet{}, one).
 		Watches(&dhcpv1alpha1.Pool{}, one).
 		Watches(&dhcpv1alpha1.Reservation{}, one).
-		WatchesRawSource(source.Channel(kick, one)).
-		Complete(r)
+		WatchesRawSource(source.Channel(kick, one))
+	if r.Interfaces != nil {
+		b = b.WatchesRawSource(source.Channel(r.Interfaces.Changed(), one))
+	}
+	return b.Complete(r)
 }

@@ -22,6 +22,7 @@ const (
 	EventUnknownClient       = "UnknownClientRefused"
 	EventPoolExhausted       = "PoolExhausted"
 	EventReservationConflict = "ReservationConflict"
+	EventRateLimited         = "RateLimited"
 )
 
 // EventObserver turns the engine's observations into Events on the Subnet
@@ -95,4 +96,12 @@ func (o *EventObserver) Exhausted(subnet string, hw net.HardwareAddr) {
 // UnknownRefused implements engine.Observer.
 func (o *EventObserver) UnknownRefused(subnet string, hw net.HardwareAddr) {
 	o.push(subnet, EventUnknownClient, "client "+hw.String()+" has no Reservation and the subnet serves reservations only")
+}
+
+// RateLimited implements engine.Observer. A limit that bit before the
+// subnet was known is not recorded as an Event (the metric counts it).
+func (o *EventObserver) RateLimited(subnet, reason, who string) {
+	if subnet != "" {
+		o.push(subnet, EventRateLimited, who+" is sending faster than the "+reason+" limit allows; messages over it get no answer")
+	}
 }

@@ -20,6 +20,7 @@ type Metrics struct {
 	CommitLatency *prometheus.HistogramVec
 	InFlight      prometheus.Gauge
 	Addresses     *prometheus.GaugeVec
+	RateLimited   *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil:
@@ -41,8 +42,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Lease store writes under way."}),
 		Addresses: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_pool_addresses",
 			Help: "Addresses of each pool by state: total, bound, declined, offered, free."}, []string{"subnet", "pool", "state"}),
+		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_rate_limited_total",
+			Help: "Messages left unanswered because a rate limit bit: clientRateLimited (one client), linkRateLimited (new clients of one relay or interface)."}, []string{"limit"}),
 	}
-	reg.MustRegister(m.Packets, m.DroppedPkts, m.ReplyLatency, m.CommitLatency, m.InFlight, m.Addresses)
+	reg.MustRegister(m.Packets, m.DroppedPkts, m.ReplyLatency, m.CommitLatency, m.InFlight, m.Addresses, m.RateLimited)
 	return m
 }
 
@@ -53,6 +56,9 @@ func (m *Metrics) Handled(res engine.Result, d time.Duration) {
 		t = "NONE"
 	}
 	m.Packets.WithLabelValues(t, res.Outcome).Inc()
+	if res.Reason == engine.ReasonClientRate || res.Reason == engine.ReasonLinkRate {
+		m.RateLimited.WithLabelValues(res.Reason).Inc()
+	}
 	if res.Outcome != engine.OutcomeSilent {
 		m.ReplyLatency.Observe(d.Seconds())
 	}

@@ -141,12 +141,16 @@ func (r *report) patch(obj, orig client.Object, newStatus, oldStatus any) {
 	}
 }
 
-func readyCondition(gen int64, p *Problem) metav1.Condition {
+func readyCondition(gen int64, p *Problem, warning string) metav1.Condition {
 	if p != nil {
 		return metav1.Condition{Type: dhcpv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: p.Reason, Message: p.Message, ObservedGeneration: gen}
 	}
+	msg := "served"
+	if warning != "" {
+		msg = "served, but " + warning
+	}
 	return metav1.Condition{Type: dhcpv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: dhcpv1alpha1.ReasonServing,
-		Message: "served", ObservedGeneration: gen}
+		Message: msg, ObservedGeneration: gen}
 }
 
 func (r *report) problem(kind, name string) *Problem {
@@ -154,6 +158,11 @@ func (r *report) problem(kind, name string) *Problem {
 		return &p
 	}
 	return nil
+}
+
+// ready is the Ready condition of an object from the last build.
+func (r *report) ready(kind, name string, gen int64) metav1.Condition {
+	return readyCondition(gen, r.problem(kind, name), r.built.Warnings[Ref{kind, name}])
 }
 
 func exhaustedCondition(gen int64, c alloc.Counts) metav1.Condition {
@@ -172,7 +181,7 @@ func (r *report) pool(p *dhcpv1alpha1.Pool) {
 	st.ObservedGeneration, st.Range = p.Generation, rangeSummary(p)
 	st.Total, st.Used, st.Free = c.Size, c.Bound, c.Free()
 	prob := r.problem("Pool", p.Name)
-	meta.SetStatusCondition(&st.Conditions, readyCondition(p.Generation, prob))
+	meta.SetStatusCondition(&st.Conditions, r.ready("Pool", p.Name, p.Generation))
 	wasExhausted := meta.IsStatusConditionTrue(orig.Status.Conditions, dhcpv1alpha1.ConditionExhausted)
 	if prob == nil {
 		meta.SetStatusCondition(&st.Conditions, exhaustedCondition(p.Generation, c))
@@ -216,7 +225,7 @@ func (r *report) reservation(res *dhcpv1alpha1.Reservation) {
 	st.ObservedGeneration, st.Identity = res.Generation, identity(res)
 	st.IPAddress, st.Lease = "", ""
 	prob := r.problem("Reservation", res.Name)
-	meta.SetStatusCondition(&st.Conditions, readyCondition(res.Generation, prob))
+	meta.SetStatusCondition(&st.Conditions, r.ready("Reservation", res.Name, res.Generation))
 	conflict := metav1.Condition{Type: dhcpv1alpha1.ConditionConflict, Status: metav1.ConditionFalse, Reason: dhcpv1alpha1.ReasonNoConflict,
 		Message: "no conflict", ObservedGeneration: res.Generation}
 	if prob != nil && (prob.Reason == dhcpv1alpha1.ReasonDuplicate) {
@@ -283,7 +292,7 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		}
 	}
 	prob := r.problem("Subnet", sn.Name)
-	meta.SetStatusCondition(&st.Conditions, readyCondition(sn.Generation, prob))
+	meta.SetStatusCondition(&st.Conditions, r.ready("Subnet", sn.Name, sn.Generation))
 	degraded := metav1.Condition{Type: dhcpv1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: dhcpv1alpha1.ReasonAllServed,
 		Message: "every pool and reservation is served", ObservedGeneration: sn.Generation}
 	if len(leftOut) > 0 {

@@ -124,9 +124,6 @@ func translateOptions(o *dhcpv1alpha1.DHCPOptions, custom []dhcpv1alpha1.CustomO
 		}
 		out.ClasslessRoutes = append(out.ClasslessRoutes, options.Route{Destination: p, Gateway: g})
 	}
-	if _, err := options.Encode(out); err != nil {
-		return out, fmt.Errorf("spec.options: %w", err)
-	}
 	return out, nil
 }
 
@@ -169,13 +166,20 @@ func relayID(s string) []byte {
 	return []byte(s)
 }
 
+// maxSubnetName is the longest Subnet name: a label value's limit.
+const maxSubnetName = 63
+
 func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
+	if len(s.Name) > maxSubnetName {
+		return nil, fmt.Errorf("metadata.name: %d characters, more than %d: the name labels the Subnet's Leases", len(s.Name), maxSubnetName)
+	}
 	p, err := netip.ParsePrefix(string(s.Spec.CIDR))
 	if err != nil || !p.Addr().Is4() {
 		return nil, fieldError("spec.cidr", fmt.Errorf("%q is not an IPv4 CIDR", s.Spec.CIDR))
 	}
 	out := &config.Subnet{Name: s.Name, Prefix: p.Masked(), LeaseTimes: leaseTimes(s.Spec.LeaseTime),
-		Authoritative: s.Spec.Authoritative, DenyUnknownClients: s.Spec.DenyUnknownClients}
+		Authoritative: s.Spec.Authoritative, DenyUnknownClients: s.Spec.DenyUnknownClients,
+		AllowSubnetSelection: s.Spec.AllowSubnetSelection}
 	if s.Spec.ServerIdentifier != "" {
 		if out.ServerID, err = parseAddr("spec.serverIdentifier", string(s.Spec.ServerIdentifier)); err != nil {
 			return nil, err
@@ -202,7 +206,7 @@ func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 	return out, nil
 }
 
-func translatePool(p *dhcpv1alpha1.Pool, sn *config.Subnet) (*config.Pool, error) {
+func translatePool(p *dhcpv1alpha1.Pool) (*config.Pool, error) {
 	out := &config.Pool{Name: p.Name, LeaseTimes: leaseTimes(p.Spec.LeaseTime)}
 	for i, r := range p.Spec.Ranges {
 		f := fmt.Sprintf("spec.ranges[%d]", i)
@@ -223,9 +227,6 @@ func translatePool(p *dhcpv1alpha1.Pool, sn *config.Subnet) (*config.Pool, error
 				return nil, err
 			}
 			rg = config.Range{Start: a, End: b}
-		}
-		if !sn.Prefix.Contains(rg.Start) || !sn.Prefix.Contains(rg.End) {
-			return nil, &outsideError{fmt.Sprintf("%s: %s is outside subnet %s (%s)", f, rg, sn.Name, sn.Prefix)}
 		}
 		out.Ranges = append(out.Ranges, rg)
 	}
@@ -249,7 +250,7 @@ func translatePool(p *dhcpv1alpha1.Pool, sn *config.Subnet) (*config.Pool, error
 	return out, nil
 }
 
-func translateReservation(r *dhcpv1alpha1.Reservation, sn *config.Subnet) (*config.Reservation, error) {
+func translateReservation(r *dhcpv1alpha1.Reservation) (*config.Reservation, error) {
 	out := &config.Reservation{Name: r.Name, Hostname: string(r.Spec.Hostname), CircuitID: relayID(r.Spec.CircuitID)}
 	var err error
 	if r.Spec.MACAddress != "" {
@@ -265,9 +266,6 @@ func translateReservation(r *dhcpv1alpha1.Reservation, sn *config.Subnet) (*conf
 	if out.Addr, err = parseAddr("spec.ipAddress", string(r.Spec.IPAddress)); err != nil {
 		return nil, err
 	}
-	if !sn.Prefix.Contains(out.Addr) {
-		return nil, &outsideError{fmt.Sprintf("spec.ipAddress: %s is outside subnet %s (%s)", out.Addr, sn.Name, sn.Prefix)}
-	}
 	if out.Options, err = translateOptions(r.Spec.Options, r.Spec.CustomOptions); err != nil {
 		return nil, err
 	}
@@ -276,11 +274,6 @@ func translateReservation(r *dhcpv1alpha1.Reservation, sn *config.Subnet) (*conf
 	}
 	return out, nil
 }
-
-// outsideError is an address or range outside its Subnet.
-type outsideError struct{ msg string }
-
-func (e *outsideError) Error() string { return e.msg }
 
 // identity describes a Reservation's client for display and duplicates.
 func identity(r *dhcpv1alpha1.Reservation) string {

@@ -43,6 +43,10 @@ const (
 	ReasonSubnetNotReady = "SubnetNotReady"
 	// ReasonOutsideSubnet: an address or range lies outside the Subnet.
 	ReasonOutsideSubnet = "OutsideSubnet"
+	// ReasonInterfaceNotFound: the Subnet names an interface the server
+	// does not serve on: the node has none of that name, or the server's
+	// --interfaces leaves it out.
+	ReasonInterfaceNotFound = "InterfaceNotFound"
 	// ReasonOverlap: the object overlaps an older one of its kind.
 	ReasonOverlap = "Overlap"
 	// ReasonDuplicate: an older Reservation has the same address or

@@ -195,11 +195,16 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.type != 'domainList' || (self.value.split(',').all(d, d.trim().matches('^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?[.])*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?[.]?$')))",message="must be domain names separated by commas for type domainList",fieldPath=".value"
 // +kubebuilder:validation:XValidation:rule="self.type != 'routes' || (self.value.split(',').all(r, r.trim().split(' ').size() == 2 && isCIDR(r.trim().split(' ')[0]) && cidr(r.trim().split(' ')[0]).ip().family() == 4 && isIP(r.trim().split(' ')[1]) && ip(r.trim().split(' ')[1]).family() == 4))",message="must be routes 'destination/prefix gateway' separated by commas, such as '10.1.0.0/16 10.0.0.1', for type routes",fieldPath=".value"
 type CustomOption struct {
-	// Code is the option code, 1-254. Codes the server sets itself (50-55,
-	// 57-59, 61 and 82) are refused.
+	// Code is the option code, 1-254. Codes the server sets or derives
+	// itself are refused: 1 (the subnet mask, from cidr), 12 (the host
+	// name, from a Reservation), 50-61 (the protocol's own: lease times,
+	// message type, server identifier, parameter list, message, maximum
+	// size, the vendor class echoed to PXE clients, the client
+	// identifier echoed per RFC 6842) and 82 (relay agent information,
+	// echoed to the relay).
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=254
-	// +kubebuilder:validation:XValidation:rule="!(self in [50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82])",message="is set by the server and cannot be configured"
+	// +kubebuilder:validation:XValidation:rule="!(self in [1, 12, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 82])",message="is set by the server and cannot be configured (1, 12, 50-61, 82)"
 	// +required
 	Code int32 `json:"code"`
 

@@ -22,6 +22,8 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // the traffic that belongs to it, and the options its clients get.
 // +kubebuilder:validation:XValidation:rule="!has(self.excludedAddresses) || !isCIDR(self.cidr) || self.excludedAddresses.all(e, e.split('-').all(p, !isIP(p) || ip(p).family() != 4 || cidr(self.cidr).containsIP(p)))",message="every excluded address must be inside cidr",fieldPath=".excludedAddresses"
 // +kubebuilder:validation:XValidation:rule="!has(self.serverIdentifier) || !has(self.interfaces) || size(self.interfaces) == 0 || !isCIDR(self.cidr) || !isIP(self.serverIdentifier) || cidr(self.cidr).containsIP(self.serverIdentifier)",message="must be inside cidr when the subnet serves directly attached clients on interfaces",fieldPath=".serverIdentifier"
+// +kubebuilder:validation:XValidation:rule="!has(self.customOptions) || !has(self.options) || !self.customOptions.exists(c, (c.code == 2 && has(self.options.timeOffset)) || (c.code == 3 && has(self.options.routers)) || (c.code == 4 && has(self.options.timeServers)) || (c.code == 6 && has(self.options.dnsServers)) || (c.code == 7 && has(self.options.logServers)) || (c.code == 15 && has(self.options.domainName)) || (c.code == 17 && has(self.options.rootPath)) || (c.code == 26 && has(self.options.interfaceMTU)) || (c.code == 28 && has(self.options.broadcastAddress)) || (c.code == 42 && has(self.options.ntpServers)) || (c.code == 44 && has(self.options.netbiosNameServers)) || (c.code == 46 && has(self.options.netbiosNodeType)) || (c.code == 66 && has(self.options.tftpServerName)) || (c.code == 67 && has(self.options.bootFileName)) || (c.code == 119 && has(self.options.domainSearch)) || (c.code == 121 && has(self.options.classlessStaticRoutes)))",messageExpression="'code ' + string(self.customOptions.filter(c, (c.code == 2 && has(self.options.timeOffset)) || (c.code == 3 && has(self.options.routers)) || (c.code == 4 && has(self.options.timeServers)) || (c.code == 6 && has(self.options.dnsServers)) || (c.code == 7 && has(self.options.logServers)) || (c.code == 15 && has(self.options.domainName)) || (c.code == 17 && has(self.options.rootPath)) || (c.code == 26 && has(self.options.interfaceMTU)) || (c.code == 28 && has(self.options.broadcastAddress)) || (c.code == 42 && has(self.options.ntpServers)) || (c.code == 44 && has(self.options.netbiosNameServers)) || (c.code == 46 && has(self.options.netbiosNodeType)) || (c.code == 66 && has(self.options.tftpServerName)) || (c.code == 67 && has(self.options.bootFileName)) || (c.code == 119 && has(self.options.domainSearch)) || (c.code == 121 && has(self.options.classlessStaticRoutes)))[0].code) + ' is also set by a typed option in options: set it in one place'",fieldPath=".customOptions"
+// +kubebuilder:validation:XValidation:rule="!has(self.customOptions) || !has(self.boot) || !self.customOptions.exists(c, c.code == 67)",message="code 67 (boot file) is also set by boot: choose boot files with boot.rules",fieldPath=".customOptions"
 type SubnetSpec struct {
 	// CIDR is the IPv4 network, such as 10.0.0.0/24. Its prefix length is
 	// 8 to 30; the subnet mask sent to clients (option 1) comes from it.
@@ -52,6 +54,15 @@ type SubnetSpec struct {
 	// +listType=set
 	// +optional
 	RelayAddresses []IPv4Address `json:"relayAddresses,omitempty"`
+
+	// AllowSubnetSelection lets a client pick this subnet with the subnet
+	// selection option (118, RFC 3011) wherever the client is. Off by
+	// default: any client that can reach the server could otherwise take
+	// addresses of this subnet, relay-only subnets included. Relays choose
+	// a subnet with link selection (option 82 sub-option 5, RFC 3527),
+	// which needs no such permission.
+	// +optional
+	AllowSubnetSelection bool `json:"allowSubnetSelection,omitempty"`
 
 	// LeaseTime bounds the lease times of this subnet's clients. Unset
 	// values default to 1h (default), 1m (min) and 24h (max).
@@ -136,9 +147,13 @@ type SubnetStatus struct {
 // how its clients reach the server (interfaces, relays), lease times and
 // the options its clients get. Pools and Reservations name their Subnet.
 //
+// A Subnet's name is at most 63 characters: it labels the Subnet's Leases
+// (dhcp.kubedhcp.io/subnet), and a label value is no longer.
+//
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=dsub,categories=dhcp
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="a Subnet's name must be at most 63 characters: it labels the Subnet's Leases",fieldPath=".metadata.name"
 // +kubebuilder:printcolumn:name="CIDR",type=string,JSONPath=`.spec.cidr`
 // +kubebuilder:printcolumn:name="Used",type=integer,JSONPath=`.status.used`
 // +kubebuilder:printcolumn:name="Free",type=integer,JSONPath=`.status.free`

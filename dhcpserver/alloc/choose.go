@@ -18,10 +18,16 @@ type Request struct {
 	Reserved *config.Reservation
 	// Requested is the address the client asked for (option 50), if any.
 	Requested netip.Addr
+	// Server is the server's own address on the client's link, never
+	// given to a client.
+	Server netip.Addr
 }
 
 // allowed reports whether the request may be given addr.
 func (r *Request) allowed(addr netip.Addr) bool {
+	if addr == r.Server {
+		return false
+	}
 	if r.Reserved != nil && r.Reserved.Addr == addr {
 		return true
 	}
@@ -57,7 +63,7 @@ func (a *Allocator) choose(r *Request, now time.Time) (netip.Addr, bool) {
 		}
 		delete(a.offers, k)
 	}
-	if r.Reserved != nil && a.availableTo(r.Reserved.Addr, r.Client, now) {
+	if r.Reserved != nil && r.allowed(r.Reserved.Addr) && a.availableTo(r.Reserved.Addr, r.Client, now) {
 		return r.Reserved.Addr, true
 	}
 	if prev, ok := a.byClient[clientKey{r.Subnet.Name, r.Client}]; ok && r.allowed(prev) && a.availableTo(prev, r.Client, now) {
@@ -67,7 +73,7 @@ func (a *Allocator) choose(r *Request, now time.Time) (netip.Addr, bool) {
 		return r.Requested, true
 	}
 	for _, p := range r.Pools {
-		if addr, ok := a.fromPool(r.Subnet.Name, p, r.Client, now); ok {
+		if addr, ok := a.fromPool(r.Subnet.Name, p, r.Client, r.Server, now); ok {
 			return addr, true
 		}
 	}
@@ -77,7 +83,7 @@ func (a *Allocator) choose(r *Request, now time.Time) (netip.Addr, bool) {
 // fromPool takes the next never-used address of a pool, else the oldest
 // freed one. Addresses found held are skipped: each is skipped once per
 // walk, so the cost per request is constant when amortised.
-func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, now time.Time) (netip.Addr, bool) {
+func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, server netip.Addr, now time.Time) (netip.Addr, bool) {
 	ps := a.pools[poolKey{subnet, p.Name}]
 	if ps == nil || ps.pool != p {
 		return netip.Addr{}, false
@@ -85,7 +91,7 @@ func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, now time.T
 	for !ps.done {
 		addr := ps.next
 		ps.advance()
-		if a.availableTo(addr, c, now) && a.unowned(addr, c, now) {
+		if addr != server && a.availableTo(addr, c, now) && a.unowned(addr, c, now) {
 			return addr, true
 		}
 	}
@@ -95,7 +101,7 @@ func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, now time.T
 			return netip.Addr{}, false
 		}
 		addr := config.Addr(u)
-		if p.Contains(addr) && a.availableTo(addr, c, now) {
+		if p.Contains(addr) && addr != server && a.availableTo(addr, c, now) {
 			return addr, true
 		}
 	}

@@ -25,24 +25,24 @@ func TestNewRejects(t *testing.T) {
 		subnets []*Subnet
 		want    string
 	}{
-		{"overlapping subnets", []*Subnet{sub("a", "10.0.0.0/16"), sub("b", "10.0.1.0/24")}, `subnet "b": 10.0.1.0/24 overlaps subnet "a"`},
-		{"duplicate name", []*Subnet{sub("a", "10.0.0.0/24"), sub("a", "10.1.0.0/24")}, `subnet "a": defined twice`},
-		{"pool outside", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.1.10"))}, `subnet "a": pool "p": range 10.0.0.10-10.0.1.10 is outside 10.0.0.0/24`},
-		{"reversed range", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.0.5"))}, `pool "p": range 10.0.0.10-10.0.0.5 ends before it starts`},
-		{"overlapping pools", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.0.20"), pool("q", "10.0.0.20", "10.0.0.30"))}, `pool "q": overlaps another pool`},
+		{"overlapping subnets", []*Subnet{sub("a", "10.0.0.0/16"), sub("b", "10.0.1.0/24")}, `Subnet b: spec.cidr: 10.0.1.0/24 overlaps subnet a (10.0.0.0/16)`},
+		{"duplicate name", []*Subnet{sub("a", "10.0.0.0/24"), sub("a", "10.1.0.0/24")}, `Subnet a: metadata.name: defined twice`},
+		{"pool outside", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.1.10"))}, `Pool p: spec.ranges[0]: 10.0.0.10-10.0.1.10 is outside subnet a (10.0.0.0/24)`},
+		{"reversed range", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.0.5"))}, `Pool p: spec.ranges[0]: range 10.0.0.10-10.0.0.5 ends before it starts`},
+		{"overlapping pools", []*Subnet{sub("a", "10.0.0.0/24", pool("p", "10.0.0.10", "10.0.0.20"), pool("q", "10.0.0.20", "10.0.0.30"))}, `Pool q: spec.ranges[0]: 10.0.0.20-10.0.0.30 overlaps 10.0.0.10-10.0.0.20 of pool p`},
 		{"reservation outside", []*Subnet{{Name: "a", Prefix: netip.MustParsePrefix("10.0.0.0/24"),
-			Reservations: []*Reservation{{Name: "r", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: ip("10.1.0.5")}}}}, `reservation "r": address 10.1.0.5 is outside 10.0.0.0/24`},
+			Reservations: []*Reservation{{Name: "r", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: ip("10.1.0.5")}}}}, `Reservation r: spec.ipAddress: 10.1.0.5 is outside subnet a (10.0.0.0/24)`},
 		{"two reservations one address", []*Subnet{{Name: "a", Prefix: netip.MustParsePrefix("10.0.0.0/24"), Reservations: []*Reservation{
 			{Name: "r", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: ip("10.0.0.5")}, {Name: "s", MAC: []byte{1, 2, 3, 4, 5, 7}, Addr: ip("10.0.0.5")}}}},
-			`reservation "s": address 10.0.0.5 is also reserved by "r"`},
+			`Reservation s: spec.ipAddress: 10.0.0.5 is also reserved by r`},
 		{"two reservations one identity", []*Subnet{{Name: "a", Prefix: netip.MustParsePrefix("10.0.0.0/24"), Reservations: []*Reservation{
 			{Name: "r", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: ip("10.0.0.5")}, {Name: "s", MAC: []byte{1, 2, 3, 4, 5, 6}, Addr: ip("10.0.0.6")}}}},
-			`reservation "s": identity is also reserved by "r"`},
+			`Reservation s: spec.macAddress: 01:02:03:04:05:06 is also reserved by r`},
 		{"no identity", []*Subnet{{Name: "a", Prefix: netip.MustParsePrefix("10.0.0.0/24"), Reservations: []*Reservation{{Name: "r", Addr: ip("10.0.0.5")}}}},
-			`reservation "r": has 0 identities`},
+			`Reservation r: spec: has 0 identities`},
 		{"bad option", []*Subnet{{Name: "a", Prefix: netip.MustParsePrefix("10.0.0.0/24"), Options: options.Options{NetBIOSNodeType: "Q"}}},
-			`subnet "a": options: netbiosNodeType`},
-		{"/31", []*Subnet{sub("a", "10.0.0.0/31")}, `prefix 10.0.0.0/31 is not an IPv4 network of at most /30`},
+			`Subnet a: spec.options.netbiosNodeType: "Q" is not one of B, P, M, H`},
+		{"/31", []*Subnet{sub("a", "10.0.0.0/31")}, `Subnet a: spec.cidr: 10.0.0.0/31 is not an IPv4 network of /8 to /30`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,10 @@ func (sn *Subnet) ServerIDBytes(sid netip.Addr) []byte {
 	return b[:]
 }
 
+// AllowsSelection reports whether clients may pick the subnet with option
+// 118 (RFC 3011); false for a nil subnet.
+func (sn *Subnet) AllowsSelection() bool { return sn != nil && sn.AllowSubnetSelection }
+
 // Lease returns the subnet's lease times with defaults filled in.
 func (sn *Subnet) Lease() LeaseTimes { return sn.lease }
 

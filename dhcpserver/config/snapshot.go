@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -10,7 +9,7 @@ import (
 )
 
 // Snapshot is an immutable configuration: every Subnet served and the
-// indexes to find one for a packet. Build it with New.
+// indexes to find one for a packet. Build it with New or Assemble.
 type Snapshot struct {
 	subnets []*Subnet // sorted by prefix start
 	byName  map[string]*Subnet
@@ -18,43 +17,108 @@ type Snapshot struct {
 	byRelay map[netip.Addr]*Subnet
 }
 
-// New checks subnets and builds a Snapshot of them. It takes ownership:
-// the subnets, pools and reservations must not be changed afterwards. The
-// error names the subnet, pool or reservation at fault.
+// Env is what a configuration is checked against besides its own objects.
+type Env struct {
+	// Interface reports whether the server answers directly attached
+	// clients on the named interface; nil: on any.
+	Interface func(name string) bool
+}
+
+// New builds a Snapshot of subnets, or fails with every Fault that would
+// leave an object out. It takes ownership: the subnets, pools and
+// reservations must not be changed afterwards.
 func New(subnets ...*Subnet) (*Snapshot, error) {
-	s := &Snapshot{byName: map[string]*Subnet{}, byIface: map[string][]*Subnet{}, byRelay: map[netip.Addr]*Subnet{}}
-	var errs []error
-	for _, sn := range subnets {
-		if err := sn.build(); err != nil {
-			errs = append(errs, fmt.Errorf("subnet %q: %w", sn.Name, err))
-			continue
-		}
-		if _, dup := s.byName[sn.Name]; dup {
-			errs = append(errs, fmt.Errorf("subnet %q: defined twice", sn.Name))
-			continue
-		}
-		s.byName[sn.Name] = sn
-		s.subnets = append(s.subnets, sn)
-	}
-	sort.Slice(s.subnets, func(i, j int) bool { return s.subnets[i].Prefix.Addr().Less(s.subnets[j].Prefix.Addr()) })
-	for i, sn := range s.subnets {
-		if i > 0 && s.subnets[i-1].Prefix.Overlaps(sn.Prefix) {
-			errs = append(errs, fmt.Errorf("subnet %q: %s overlaps subnet %q (%s)", sn.Name, sn.Prefix, s.subnets[i-1].Name, s.subnets[i-1].Prefix))
-		}
-		for _, ifc := range sn.Interfaces {
-			s.byIface[ifc] = append(s.byIface[ifc], sn)
-		}
-		for _, r := range sn.Relays {
-			if other, dup := s.byRelay[r]; dup {
-				errs = append(errs, fmt.Errorf("subnet %q: relay address %s is also listed by subnet %q", sn.Name, r, other.Name))
-			}
-			s.byRelay[r] = sn
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	s, fs := Assemble(Env{}, subnets...)
+	if err := Faults(fs); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Assemble builds a Snapshot of every subnet, pool and reservation that
+// can be served, and returns a Fault for each one left out and a Warning
+// for each served one a client may not get whole. Where two objects clash,
+// the one given first wins: give them oldest first. It takes ownership, as
+// New does, and drops the objects left out from their subnet's lists.
+func Assemble(env Env, subnets ...*Subnet) (*Snapshot, []Fault) {
+	s := &Snapshot{byName: map[string]*Subnet{}, byIface: map[string][]*Subnet{}, byRelay: map[netip.Addr]*Subnet{}}
+	var fs faults
+	for _, sn := range subnets {
+		if err := s.admit(sn, env, &fs); err != nil {
+			fs.wrap(KindSubnet, sn.Name, classOf(err), err)
+			leftOut(sn, &fs)
+		}
+	}
+	sort.Slice(s.subnets, func(i, j int) bool { return s.subnets[i].Prefix.Addr().Less(s.subnets[j].Prefix.Addr()) })
+	return s, fs
+}
+
+// classed is an error of a given FaultClass.
+type classed struct {
+	class FaultClass
+	err   error
+}
+
+func (c *classed) Error() string { return c.err.Error() }
+func (c *classed) Unwrap() error { return c.err }
+
+func classify(class FaultClass, format string, args ...any) error {
+	return &classed{class, fmt.Errorf(format, args...)}
+}
+
+func classOf(err error) FaultClass {
+	if c, ok := err.(*classed); ok {
+		return c.class
+	}
+	return Invalid
+}
+
+// leftOut reports the pools and reservations of a subnet left out.
+func leftOut(sn *Subnet, fs *faults) {
+	for _, p := range sn.Pools {
+		fs.add(KindPool, p.Name, SubnetLeftOut, "spec.subnet: subnet %s is not served", sn.Name)
+	}
+	for _, r := range sn.Reservations {
+		fs.add(KindReservation, r.Name, SubnetLeftOut, "spec.subnet: subnet %s is not served", sn.Name)
+	}
+}
+
+// admit checks sn against itself and the subnets already admitted, and
+// adds it; an error says why it is left out.
+func (s *Snapshot) admit(sn *Subnet, env Env, fs *faults) error {
+	if sn.Name == "" {
+		return fmt.Errorf("metadata.name: empty")
+	}
+	if _, dup := s.byName[sn.Name]; dup {
+		return fmt.Errorf("metadata.name: defined twice")
+	}
+	if err := sn.build(fs); err != nil {
+		return err
+	}
+	for _, o := range s.subnets {
+		if o.Prefix.Overlaps(sn.Prefix) {
+			return classify(Overlap, "spec.cidr: %s overlaps subnet %s (%s)", sn.Prefix, o.Name, o.Prefix)
+		}
+	}
+	for i, r := range sn.Relays {
+		if o, dup := s.byRelay[r]; dup {
+			return classify(Overlap, "spec.relayAddresses[%d]: %s is also listed by subnet %s", i, r, o.Name)
+		}
+	}
+	for i, ifc := range sn.Interfaces {
+		if env.Interface != nil && !env.Interface(ifc) {
+			return classify(NoInterface, "spec.interfaces[%d]: the server does not serve on interface %s", i, ifc)
+		}
+	}
+	s.byName[sn.Name] = sn
+	s.subnets = append(s.subnets, sn)
+	for _, ifc := range sn.Interfaces {
+		s.byIface[ifc] = append(s.byIface[ifc], sn)
+	}
+	for _, r := range sn.Relays {
+		s.byRelay[r] = sn
+	}
+	return nil
 }
 
 // Subnets returns every subnet, ordered by address.
@@ -89,43 +153,76 @@ func (s *Snapshot) SubnetForRelay(giaddr netip.Addr) *Subnet {
 func (s *Snapshot) SubnetsForInterface(name string) []*Subnet { return s.byIface[name] }
 
 // build checks a subnet and computes its indexes, merged options and the
-// addresses each pool can hand out.
-func (sn *Subnet) build() error {
-	if sn.Name == "" {
-		return fmt.Errorf("has no name")
-	}
-	if !sn.Prefix.IsValid() || !sn.Prefix.Addr().Is4() || sn.Prefix.Bits() > 30 {
-		return fmt.Errorf("prefix %s is not an IPv4 network of at most /30", sn.Prefix)
+// addresses each pool can hand out. A pool or reservation at fault is
+// dropped with a Fault; an error leaves the whole subnet out.
+func (sn *Subnet) build(fs *faults) error {
+	if !sn.Prefix.IsValid() || !sn.Prefix.Addr().Is4() || sn.Prefix.Bits() < 8 || sn.Prefix.Bits() > 30 {
+		return fmt.Errorf("spec.cidr: %s is not an IPv4 network of /8 to /30", sn.Prefix)
 	}
 	sn.Prefix = sn.Prefix.Masked()
+	if sn.ServerID.IsValid() && !sn.ServerID.Is4() {
+		return fmt.Errorf("spec.serverIdentifier: %s is not IPv4", sn.ServerID)
+	}
 	if sn.ServerID.Is4() {
 		b := sn.ServerID.As4()
 		sn.sidBytes = b[:]
 	}
-	opts, err := options.Encode(sn.Options)
+	if err := sn.LeaseTimes.check(); err != nil {
+		return err
+	}
+	opts, err := encode(sn.Options)
 	if err != nil {
-		return fmt.Errorf("options: %w", err)
+		return err
 	}
 	sn.opts = opts.With(options.CodeSubnetMask, maskBytes(sn.Prefix.Bits()))
 	sn.lease = sn.LeaseTimes.Over(LeaseTimes{Default: DefaultLeaseTime, Min: DefaultMinLease, Max: DefaultMaxLease})
 	if sn.Ping.Enabled && sn.Ping.Timeout == 0 {
 		sn.Ping.Timeout = DefaultPingWait
 	}
-	whole := PrefixRange(sn.Prefix)
-	excluded := append([]Range{Single(whole.Start), Single(whole.End)}, sn.Excluded...)
-	for _, r := range sn.Excluded {
+	for i, r := range sn.Excluded {
 		if err := r.valid(); err != nil {
-			return fmt.Errorf("excluded addresses: %w", err)
+			return fmt.Errorf("spec.excludedAddresses[%d]: %w", i, err)
 		}
 	}
-	if err := sn.indexReservations(); err != nil {
+	if err := sn.Boot.check(sn.Options.Custom); err != nil {
 		return err
 	}
-	for a := range sn.byAddr {
-		excluded = append(excluded, Single(a))
+	if err := sn.checkSize(sn.opts, KindSubnet, sn.Name, sn.Boot, fs); err != nil {
+		return err
 	}
-	sn.excluded = newRangeSet(excluded)
-	return sn.buildPools()
+	sn.indexReservations(fs)
+	sn.excluded = newRangeSet(sn.outOfPools())
+	sn.buildPools(fs)
+	sn.finishReservations(fs)
+	return nil
+}
+
+// outOfPools returns the addresses no pool of the subnet hands out: its
+// network and broadcast addresses, its server identifier, its excluded
+// addresses and its reserved ones.
+func (sn *Subnet) outOfPools() []Range {
+	whole := PrefixRange(sn.Prefix)
+	out := append([]Range{Single(whole.Start), Single(whole.End)}, sn.Excluded...)
+	if sn.ServerID.Is4() {
+		out = append(out, Single(sn.ServerID))
+	}
+	for a := range sn.byAddr {
+		out = append(out, Single(a))
+	}
+	return out
+}
+
+// encode encodes options after checking that they set no code the
+// server owns; errors name the field under spec.
+func encode(o options.Options) (options.Set, error) {
+	if err := o.Check(); err != nil {
+		return options.Set{}, fmt.Errorf("spec.%w", err)
+	}
+	set, err := options.Encode(o)
+	if err != nil {
+		return options.Set{}, fmt.Errorf("spec.%w", err)
+	}
+	return set, nil
 }
 
 func maskBytes(bits int) []byte {
@@ -141,33 +238,6 @@ func netipMask(bits int) [4]byte {
 	return Addr(u).As4()
 }
 
-func (sn *Subnet) buildPools() error {
-	var all rangeSet
-	for _, p := range sn.Pools {
-		if err := sn.buildPool(p); err != nil {
-			return fmt.Errorf("pool %q: %w", p.Name, err)
-		}
-		if all.overlaps(p.avail) {
-			return fmt.Errorf("pool %q: overlaps another pool of the subnet", p.Name)
-		}
-		all = newRangeSet(append(all.ranges(), p.avail.ranges()...))
-	}
-	for _, r := range sn.Reservations {
-		r.pool = sn.poolHolding(r.Addr)
-		base := sn.opts
-		if r.pool != nil {
-			base = r.pool.opts
-		}
-		opts, err := options.Encode(r.Options)
-		if err != nil {
-			return fmt.Errorf("reservation %q: options: %w", r.Name, err)
-		}
-		r.opts = opts.Over(base)
-		r.subnet = sn
-	}
-	return nil
-}
-
 // poolHolding returns the pool whose ranges hold a, reserved or not.
 func (sn *Subnet) poolHolding(a netip.Addr) *Pool {
 	for _, p := range sn.Pools {
@@ -178,82 +248,4 @@ func (sn *Subnet) poolHolding(a netip.Addr) *Pool {
 		}
 	}
 	return nil
-}
-
-func (sn *Subnet) buildPool(p *Pool) error {
-	whole := PrefixRange(sn.Prefix)
-	if len(p.Ranges) == 0 {
-		return fmt.Errorf("has no ranges")
-	}
-	for _, r := range p.Ranges {
-		if err := r.valid(); err != nil {
-			return err
-		}
-		if !whole.Contains(r.Start) || !whole.Contains(r.End) {
-			return fmt.Errorf("range %s is outside %s", r, sn.Prefix)
-		}
-	}
-	for _, r := range p.Excluded {
-		if err := r.valid(); err != nil {
-			return fmt.Errorf("excluded addresses: %w", err)
-		}
-	}
-	p.avail = newRangeSet(p.Ranges).minus(sn.excluded).minus(newRangeSet(p.Excluded))
-	opts, err := options.Encode(p.Options)
-	if err != nil {
-		return fmt.Errorf("options: %w", err)
-	}
-	p.opts = opts.Over(sn.opts)
-	p.lease = p.LeaseTimes.Over(sn.lease)
-	p.subnet = sn
-	return nil
-}
-
-func (sn *Subnet) indexReservations() error {
-	sn.byMAC, sn.byClientID = map[string]*Reservation{}, map[string]*Reservation{}
-	sn.byCircuit, sn.byAddr = map[string]*Reservation{}, map[netip.Addr]*Reservation{}
-	for _, r := range sn.Reservations {
-		if err := sn.indexReservation(r); err != nil {
-			return fmt.Errorf("reservation %q: %w", r.Name, err)
-		}
-	}
-	return nil
-}
-
-func (sn *Subnet) indexReservation(r *Reservation) error {
-	if !sn.Prefix.Contains(r.Addr) {
-		return fmt.Errorf("address %s is outside %s", r.Addr, sn.Prefix)
-	}
-	if other, dup := sn.byAddr[r.Addr]; dup {
-		return fmt.Errorf("address %s is also reserved by %q", r.Addr, other.Name)
-	}
-	var idx map[string]*Reservation
-	var key string
-	n := 0
-	if len(r.MAC) > 0 {
-		idx, key, n = sn.byMAC, string(r.MAC), n+1
-	}
-	if len(r.ClientID) > 0 {
-		idx, key, n = sn.byClientID, string(r.ClientID), n+1
-	}
-	if len(r.CircuitID) > 0 {
-		idx, key, n = sn.byCircuit, string(r.CircuitID), n+1
-	}
-	if n != 1 {
-		return fmt.Errorf("has %d identities, want exactly one of MAC, client ID, circuit ID", n)
-	}
-	if other, dup := idx[key]; dup {
-		return fmt.Errorf("identity is also reserved by %q", other.Name)
-	}
-	idx[key] = r
-	sn.byAddr[r.Addr] = r
-	return nil
-}
-
-func (s rangeSet) ranges() []Range {
-	out := make([]Range, len(s))
-	for i, sp := range s {
-		out[i] = Range{Addr(sp.lo), Addr(sp.hi)}
-	}
-	return out
 }

@@ -19,8 +19,11 @@ func (t *txn) discover() (*Reply, Result) {
 		t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
 		return nil, t.silent("unknownClient")
 	}
+	if !t.newClientAllowed() {
+		return nil, t.limited(ReasonLinkRate, t.link())
+	}
 	req := alloc.Request{Subnet: t.sn, Client: t.r.client, Pools: t.sn.PoolsFor(&t.r.info, t.res != nil),
-		Reserved: t.res, Requested: t.r.requested}
+		Reserved: t.res, Requested: t.r.requested, Server: t.sid}
 	for try := 0; ; try++ {
 		addr, ok := t.e.alloc.Offer(req, t.now)
 		if !ok {

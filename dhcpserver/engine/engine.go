@@ -19,6 +19,7 @@ import (
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/limit"
 )
 
 // Clock tells the time.
@@ -47,13 +48,35 @@ type Settings struct {
 	// Headroom is how far, as a fraction of the lease time, the stored
 	// expiry runs ahead of the lease a client is told, so that renewals
 	// need no write until the client's lease would pass the stored one
-	// (default 1.0: about one write per three renewals). Zero keeps the
-	// default; negative disables it (every renewal writes).
+	// (default 1.0: about one write per three renewals; at most 1.0).
+	// Zero keeps the default; negative disables it (every renewal writes).
 	Headroom float64
 	// ProbeTries is how many addresses a DISCOVER may probe before it gives
 	// up (default 4).
 	ProbeTries int
+	// ClientRate limits the messages of one client identity (default
+	// DefaultClientRate); a client over it gets silence.
+	ClientRate limit.Rate
+	// LinkRate limits, per relay or interface, the messages that may bind
+	// a client that has no binding yet: DISCOVERs, and REQUESTs of clients
+	// without one (default DefaultLinkRate). Renewals of bound clients
+	// never count.
+	LinkRate limit.Rate
+	// NoLimits turns both limits off (benchmarks).
+	NoLimits bool
 }
+
+// Default rate limits: far above what real clients send (a PXE, iPXE and
+// installer boot sends a dozen messages in a minute; a building of 2,000
+// clients coming back after a power cut binds in two seconds), far below
+// a flood.
+var (
+	DefaultClientRate = limit.Rate{PerSecond: 2, Burst: 30}
+	DefaultLinkRate   = limit.Rate{PerSecond: 1000, Burst: 2000}
+)
+
+// limiterKeys bounds the keys each limiter holds.
+const limiterKeys = 1 << 16
 
 func (s Settings) withDefaults() Settings {
 	if s.OfferHold == 0 {
@@ -65,11 +88,18 @@ func (s Settings) withDefaults() Settings {
 	if s.Headroom == 0 {
 		s.Headroom = 1
 	}
-	if s.Headroom < 0 {
-		s.Headroom = 0
-	}
+	s.Headroom = min(max(s.Headroom, 0), 1)
 	if s.ProbeTries == 0 {
 		s.ProbeTries = 4
+	}
+	if s.ClientRate == (limit.Rate{}) {
+		s.ClientRate = DefaultClientRate
+	}
+	if s.LinkRate == (limit.Rate{}) {
+		s.LinkRate = DefaultLinkRate
+	}
+	if s.NoLimits {
+		s.ClientRate, s.LinkRate = limit.Rate{}, limit.Rate{}
 	}
 	return s
 }
@@ -84,6 +114,8 @@ type Engine struct {
 	observer Observer
 	set      Settings
 	ready    atomic.Bool
+	clients  *limit.Limiter
+	links    *limit.Limiter
 }
 
 // Option configures an Engine.
@@ -111,6 +143,8 @@ func New(store lease.Store, opts ...Option) *Engine {
 	}
 	e.set = e.set.withDefaults()
 	e.alloc = alloc.New(e.set.OfferHold)
+	e.clients = limit.New(e.set.ClientRate, limiterKeys)
+	e.links = limit.New(e.set.LinkRate, limiterKeys)
 	return e
 }
 
@@ -153,6 +187,9 @@ type Meta struct {
 	LocalAddr netip.Addr
 	// Broadcast says the message was sent to a broadcast address.
 	Broadcast bool
+	// Source is the IP source address of the message: the client's
+	// address, its relay's, or 0.0.0.0 from a client without one.
+	Source netip.Addr
 }
 
 // Handle answers one client message. It returns the reply and where to
@@ -168,6 +205,9 @@ func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply,
 		return nil, drop(m, why)
 	}
 	t.e, t.ctx, t.r, t.in, t.now, t.snap = e, ctx, &t.req, in, e.clock.Now(), e.snap.Load()
+	if !e.clients.Allow(string(t.r.client), t.now) {
+		return nil, t.limited(ReasonClientRate, "client "+clientName(t.r))
+	}
 	switch t.r.mt {
 	case dhcpv4.MessageTypeDiscover:
 		return t.discover()

@@ -28,7 +28,7 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 var (
 	t0       = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	serverIP = netip.MustParseAddr("10.0.0.2")
-	eth1     = Meta{Interface: "eth1", LocalAddr: serverIP}
+	eth1     = Meta{Interface: "eth1", LocalAddr: serverIP, Source: netip.IPv4Unspecified()}
 	ip       = netip.MustParseAddr
 )
 
@@ -173,6 +173,13 @@ func relayed(giaddr string) dhcpv4.Modifier { return dhcpv4.WithGatewayIP(net.Pa
 type recorder struct {
 	mu                                      sync.Mutex
 	declined, conflicts, exhausted, refused []string
+	limited                                 []string
+}
+
+func (r *recorder) RateLimited(s, reason, who string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limited = append(r.limited, s+"/"+reason+"/"+who)
 }
 
 func (r *recorder) Declined(s string, a netip.Addr, _ net.HardwareAddr) {

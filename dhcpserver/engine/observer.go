@@ -17,6 +17,10 @@ type Observer interface {
 	// UnknownRefused: a subnet that serves reservations only refused a
 	// client without one.
 	UnknownRefused(subnet string, hw net.HardwareAddr)
+	// RateLimited: a rate limit (ReasonClientRate, ReasonLinkRate) bit
+	// for who, a client or a link; subnet is empty when the message was
+	// limited before its subnet was known.
+	RateLimited(subnet, reason, who string)
 }
 
 // NopObserver ignores every event.
@@ -33,3 +37,6 @@ func (NopObserver) Exhausted(string, net.HardwareAddr) {}
 
 // UnknownRefused implements Observer.
 func (NopObserver) UnknownRefused(string, net.HardwareAddr) {}
+
+// RateLimited implements Observer.
+func (NopObserver) RateLimited(string, string, string) {}

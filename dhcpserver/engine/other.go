@@ -22,8 +22,11 @@ func (t *txn) decline() (*Reply, Result) {
 		return nil, t.silent("otherServer")
 	}
 	b, ok := t.e.alloc.At(addr)
-	if !ok || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
+	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
 		return nil, t.silent("notClientsAddress")
+	}
+	if !t.fromClientsLink(netip.Addr{}) {
+		return nil, t.silent("wrongSource")
 	}
 	t.e.observer.Declined(t.sn.Name, addr, r.m.ClientHWAddr)
 	t.probation(addr, b)
@@ -44,8 +47,11 @@ func (t *txn) release() (*Reply, Result) {
 		return nil, t.silent("otherServer")
 	}
 	b, ok := t.e.alloc.At(r.ciaddr)
-	if !ok || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
+	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
 		return nil, t.silent("notClientsAddress")
+	}
+	if !t.fromClientsLink(r.ciaddr) {
+		return nil, t.silent("wrongSource")
 	}
 	if _, _, err := t.e.alloc.Claim(t.sn.Name, r.ciaddr, r.client, t.now); err != nil {
 		return nil, t.silent("commitInFlight")
@@ -60,6 +66,27 @@ func (t *txn) release() (*Reply, Result) {
 	res := t.silent("released")
 	res.Addr = r.ciaddr
 	return nil, res
+}
+
+// fromClientsLink reports whether a RELEASE or DECLINE came from where its
+// client can be: through a relay, from the relay's own address; directly,
+// from the client's address (bound, for a RELEASE, which the client
+// unicasts from it) or from none (0.0.0.0, for a DECLINE, sent before the
+// client uses the address). The subnet was selected by that relay or by
+// the interface the message arrived on, and holds the binding. A host that
+// forges a client's identity and address on the client's own link still
+// passes: DHCP has no authentication.
+func (t *txn) fromClientsLink(bound netip.Addr) bool {
+	src := t.in.Source
+	switch {
+	case !src.IsValid():
+		return false
+	case t.r.giaddr.IsValid():
+		return src == t.r.giaddr
+	case bound.IsValid():
+		return src == bound
+	}
+	return src.IsUnspecified()
 }
 
 // inform answers DHCPINFORM: configuration for a client that has its

@@ -48,7 +48,8 @@ type request struct {
 	giaddr    netip.Addr
 	requested netip.Addr
 	serverID  netip.Addr
-	linkSel   netip.Addr
+	linkSel   netip.Addr // RFC 3527, from a relay only
+	subnetSel netip.Addr // RFC 3011 subnet selection, option 118
 	leaseReq  time.Duration
 	prl       []byte
 	maxSize   int
@@ -85,13 +86,14 @@ func parse(r *request, m *dhcpv4.DHCPv4) string {
 	r.hostname = string(o.Get(dhcpv4.OptionHostName))
 	r.info = clientInfo(m)
 	r.client = alloc.ClientOf(r.info.ClientID, m.ClientHWAddr)
+	// Option 82 is echoed whoever sent it (RFC 3046 §2.2), but what it
+	// says counts only from a relay: a directly attached client could
+	// otherwise pose as any relay port or link.
 	r.relay = o.Get(dhcpv4.OptionRelayAgentInformation)
-	if len(r.relay) > 0 {
+	if len(r.relay) > 0 && r.giaddr.IsValid() {
 		r.info.CircuitID, r.info.RemoteID, r.linkSel = relaySubOptions(r.relay)
 	}
-	if sel := addr4(o.Get(dhcpv4.GenericOptionCode(optSubnetSelect))); sel.IsValid() {
-		r.linkSel = sel
-	}
+	r.subnetSel = addr4(o.Get(dhcpv4.GenericOptionCode(optSubnetSelect)))
 	return ""
 }
 

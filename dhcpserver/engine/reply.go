@@ -189,13 +189,10 @@ func (t *txn) dest(m *dhcpv4.DHCPv4, nak bool) Dest {
 // (at least 576) less the IP and UDP headers it counts.
 func (t *txn) maxSize() int { return t.r.maxSize - 28 }
 
-// putSecs writes d in whole seconds into b (4 octets) and returns it.
+// putSecs writes d in whole seconds into b (4 octets) and returns it;
+// never 0xffffffff, which would mean an infinite lease.
 func putSecs(b []byte, d time.Duration) []byte {
-	s := d / time.Second
-	if s > 0xffffffff {
-		s = 0xffffffff
-	}
-	binary.BigEndian.PutUint32(b, uint32(s))
+	binary.BigEndian.PutUint32(b, config.WireSecs(d))
 	return b
 }
 

@@ -109,6 +109,10 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 		return t.nak("addressHeld")
 	}
 	mine := stored && alloc.ClientOfBinding(&prev) == r.client && prev.State == lease.Bound
+	if !mine && !t.newClientAllowed() {
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
+		return nil, t.limited(ReasonLinkRate, t.link())
+	}
 	if !t.servable(addr) {
 		end := t.toldEnd(prev)
 		if !renewal || !mine || !end.After(t.now) {
@@ -121,7 +125,7 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 	lt := t.leaseTimes(addr)
 	d := lt.Grant(r.leaseReq)
 	granted := t.now.Add(d)
-	if mine && t.covers(&prev, granted) {
+	if mine && !t.needsWrite(&prev, granted, d) {
 		t.e.alloc.Finish(addr, &prev, granted, t.now)
 		return t.ack(addr, d, lt)
 	}
@@ -144,12 +148,41 @@ func (t *txn) toldEnd(prev lease.Binding) time.Time {
 	return prev.Expires
 }
 
-// covers reports whether the stored binding already covers a lease to
-// granted, so the renewal needs no write (renewals are amortised).
-func (t *txn) covers(prev *lease.Binding, granted time.Time) bool {
+// needsWrite reports whether a renewal must write its client's binding:
+// when the stored expiry falls before the lease granted now (renewals are
+// amortised), or when a detail the Lease records (host name, relay,
+// circuit and remote ID, hardware address, classes) changed and the Lease
+// was last written at least detailsEvery ago. A client that changes its
+// host name with every message costs one write per detailsEvery, not one
+// per message.
+func (t *txn) needsWrite(prev *lease.Binding, granted time.Time, d time.Duration) bool {
+	switch {
+	case prev.Expires.Before(granted):
+		return true
+	case t.sameDetails(prev):
+		return false
+	}
+	return t.now.Sub(prev.Renewed) >= detailsEvery(d)
+}
+
+// detailsEvery is how often a change of recorded details alone may write
+// a binding of lease time d: a quarter of the lease, at most 15 minutes.
+func detailsEvery(d time.Duration) time.Duration { return min(d/4, 15*time.Minute) }
+
+// sameDetails reports whether the stored binding records what the client
+// says now.
+func (t *txn) sameDetails(prev *lease.Binding) bool {
 	r := t.r
-	return !prev.Expires.Before(granted) && prev.Hostname == t.hostname() && prev.Relay == r.giaddr &&
-		string(prev.CircuitID) == string(r.info.CircuitID) && string(prev.HWAddr) == string(r.m.ClientHWAddr)
+	userClass, arch, hasArch := "", uint16(0), len(r.info.Arch) > 0
+	if len(r.info.UserClasses) > 0 {
+		userClass = r.info.UserClasses[0]
+	}
+	if hasArch {
+		arch = r.info.Arch[0]
+	}
+	return prev.Hostname == t.hostname() && prev.Relay == r.giaddr && string(prev.CircuitID) == string(r.info.CircuitID) &&
+		string(prev.RemoteID) == string(r.info.RemoteID) && string(prev.HWAddr) == string(r.m.ClientHWAddr) &&
+		prev.VendorClass == r.info.VendorClass && prev.UserClass == userClass && prev.HasArch == hasArch && prev.ClientArch == arch
 }
 
 // commit writes b. When the store reports a binding this engine had not
@@ -198,7 +231,7 @@ func (t *txn) binding(addr netip.Addr, d time.Duration, prev lease.Binding, stor
 	// Copies: the message's bytes belong to the transport's buffer.
 	b := lease.Binding{Subnet: t.sn.Name, Addr: addr, HWAddr: bytes.Clone(r.m.ClientHWAddr), ClientID: bytes.Clone(r.info.ClientID),
 		Hostname: t.hostname(), State: lease.Bound, Start: t.now, Renewed: t.now,
-		Expires: t.now.Add(d + time.Duration(float64(d)*t.e.set.Headroom)), Pool: t.poolName(addr),
+		Expires: t.horizon(d), Pool: t.poolName(addr),
 		Relay: r.giaddr, CircuitID: bytes.Clone(r.info.CircuitID), RemoteID: bytes.Clone(r.info.RemoteID), VendorClass: r.info.VendorClass}
 	if len(r.info.UserClasses) > 0 {
 		b.UserClass = r.info.UserClasses[0]
@@ -218,6 +251,14 @@ func (t *txn) binding(addr netip.Addr, d time.Duration, prev lease.Binding, stor
 	return b
 }
 
+// horizon is the expiry stored for a lease of d granted now: the lease
+// plus the headroom that lets renewals skip writes. d is at most
+// config.MaxLeaseTime and the headroom at most d, so nothing overflows.
+func (t *txn) horizon(d time.Duration) time.Time {
+	d = config.ClampLease(d)
+	return t.now.Add(d + time.Duration(float64(d)*t.e.set.Headroom))
+}
+
 // hostname is the client's host name: its reservation's, else its own.
 func (t *txn) hostname() string {
 	if t.res != nil && t.res.Hostname != "" {
@@ -226,8 +267,10 @@ func (t *txn) hostname() string {
 	return t.r.hostname
 }
 
-// ack builds a DHCPACK for addr with a lease of d.
+// ack builds a DHCPACK for addr with a lease of d, at most
+// config.MaxLeaseTime whatever a stored binding says.
 func (t *txn) ack(addr netip.Addr, d time.Duration, lt config.LeaseTimes) (*Reply, Result) {
+	d = min(d, config.MaxLeaseTime)
 	m := t.reply(dhcpv4.MessageTypeAck)
 	m.ClientIPAddr = t.r.m.ClientIPAddr
 	m.YourIPAddr = ip4(&t.out.yiaddr, addr)

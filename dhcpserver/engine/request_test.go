@@ -327,7 +327,14 @@ func TestRelease(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	rel := msg(dhcpv4.MessageTypeRelease, mac(1), dhcpv4.WithClientIP(addr.AsSlice()),
 		dhcpv4.WithOption(dhcpv4.OptServerIdentifier(serverIP.AsSlice())))
-	h.mustSilence(rel, eth1, "released")
+	// A RELEASE comes from the client's own address; forged from
+	// elsewhere, with the right identity, it is ignored.
+	from := eth1
+	from.Source = ip("10.0.0.99")
+	h.mustSilence(rel, from, "wrongSource")
+	h.mustSilence(rel, eth1, "wrongSource") // 0.0.0.0
+	from.Source = addr
+	h.mustSilence(rel, from, "released")
 	b, _ := h.store.Get("office", addr)
 	if b.State != lease.Released || !b.Expires.Equal(t0.Add(time.Minute)) {
 		t.Errorf("stored %s until %s, want Released now", b.State, b.Expires)
@@ -337,7 +344,7 @@ func TestRelease(t *testing.T) {
 		t.Errorf("returning client got %s, want %s", got, addr)
 	}
 	// A release from another client is ignored.
-	h.mustSilence(msg(dhcpv4.MessageTypeRelease, mac(2), dhcpv4.WithClientIP(addr.AsSlice())), eth1, "notClientsAddress")
+	h.mustSilence(msg(dhcpv4.MessageTypeRelease, mac(2), dhcpv4.WithClientIP(addr.AsSlice())), from, "notClientsAddress")
 }
 
 func TestInform(t *testing.T) {

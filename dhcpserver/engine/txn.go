@@ -42,13 +42,16 @@ func (t *txn) result(outcome, reason string) Result {
 
 func (t *txn) silent(reason string) Result { return t.result(OutcomeSilent, reason) }
 
-// selectSubnet finds the subnet a message belongs to (RFC 3527 link
-// selection, then the relay's giaddr, then the client's ciaddr, then the
+// selectSubnet finds the subnet a message belongs to (RFC 3011 subnet
+// selection where the subnet allows it, RFC 3527 link selection from a
+// relay, then the relay's giaddr, then the client's ciaddr, then the
 // interface it arrived on) and the server identifier to answer with. want,
 // when valid, picks among the subnets of an interface the one holding it.
 func (t *txn) selectSubnet(want netip.Addr) bool {
 	r := t.r
 	switch {
+	case r.subnetSel.IsValid() && t.snap.SubnetForAddr(r.subnetSel).AllowsSelection():
+		t.sn = t.snap.SubnetForAddr(r.subnetSel)
 	case r.linkSel.IsValid():
 		t.sn = t.snap.SubnetForAddr(r.linkSel)
 	case r.giaddr.IsValid():
@@ -104,8 +107,12 @@ func (t *txn) poolName(addr netip.Addr) string {
 }
 
 // servable reports whether this client may be given addr: its
-// reservation, or an address of a pool that serves it.
+// reservation, or an address of a pool that serves it; never the server's
+// own address.
 func (t *txn) servable(addr netip.Addr) bool {
+	if addr == t.sid {
+		return false
+	}
 	if t.res != nil && t.res.Addr == addr {
 		return true
 	}

@@ -18,9 +18,22 @@ type Custom struct {
 	Value string
 }
 
-// serverOwned are the codes the server sets itself (RFC 2132 §9, RFC 3046).
-var serverOwned = map[uint8]bool{0: true, 50: true, 51: true, 52: true, 53: true, 54: true, 55: true,
-	57: true, 58: true, 59: true, 61: true, 82: true, 255: true}
+// serverOwned are the codes the server sets or derives itself, so that
+// configuration may not: pad and end; the subnet mask (from the subnet's
+// CIDR); the host name (from a reservation); the protocol's own options
+// 50-61 (RFC 2132 §9), the vendor class among them, which the server
+// echoes to PXE and HTTP boot clients, and the client identifier it
+// echoes (RFC 6842); and relay agent information, echoed to the relay
+// (RFC 3046). The CRDs refuse the same codes.
+var serverOwned = func() (owned [256]bool) {
+	for _, c := range []uint8{0, CodeSubnetMask, CodeHostname, 255, 82} {
+		owned[c] = true
+	}
+	for c := 50; c <= 61; c++ {
+		owned[c] = true
+	}
+	return owned
+}()
 
 // ServerOwned reports whether the server sets option code itself, so that
 // configuration may not.

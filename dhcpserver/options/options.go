@@ -80,12 +80,12 @@ func Encode(o Options) (Set, error) {
 			m[code] = []byte(s)
 		}
 	}
-	putAddrs(CodeRouters, "routers", o.Routers)
-	putAddrs(CodeDNSServers, "dnsServers", o.DNSServers)
-	putAddrs(CodeNTPServers, "ntpServers", o.NTPServers)
-	putAddrs(CodeNetBIOSNameServers, "netbiosNameServers", o.NetBIOSNameServers)
-	putAddrs(CodeTimeServers, "timeServers", o.TimeServers)
-	putAddrs(CodeLogServers, "logServers", o.LogServers)
+	putAddrs(CodeRouters, "options.routers", o.Routers)
+	putAddrs(CodeDNSServers, "options.dnsServers", o.DNSServers)
+	putAddrs(CodeNTPServers, "options.ntpServers", o.NTPServers)
+	putAddrs(CodeNetBIOSNameServers, "options.netbiosNameServers", o.NetBIOSNameServers)
+	putAddrs(CodeTimeServers, "options.timeServers", o.TimeServers)
+	putAddrs(CodeLogServers, "options.logServers", o.LogServers)
 	putText(CodeDomainName, o.DomainName)
 	putText(CodeTFTPServerName, o.TFTPServerName)
 	putText(CodeBootFileName, o.BootFileName)
@@ -93,7 +93,7 @@ func Encode(o Options) (Set, error) {
 	if len(o.DomainSearch) > 0 {
 		b, err := DomainList(o.DomainSearch, true)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("domainSearch: %w", err))
+			errs = append(errs, fmt.Errorf("options.domainSearch: %w", err))
 		}
 		m[CodeDomainSearch] = b
 	}
@@ -102,28 +102,28 @@ func Encode(o Options) (Set, error) {
 	}
 	if o.InterfaceMTU != nil {
 		if *o.InterfaceMTU < 68 {
-			errs = append(errs, fmt.Errorf("interfaceMTU: %d is below the minimum of 68", *o.InterfaceMTU))
+			errs = append(errs, fmt.Errorf("options.interfaceMTU: %d is below the minimum of 68", *o.InterfaceMTU))
 		}
 		m[CodeInterfaceMTU] = binary.BigEndian.AppendUint16(nil, *o.InterfaceMTU)
 	}
 	if o.BroadcastAddress.IsValid() {
 		b, err := addrList([]netip.Addr{o.BroadcastAddress})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("broadcastAddress: %w", err))
+			errs = append(errs, fmt.Errorf("options.broadcastAddress: %w", err))
 		}
 		m[CodeBroadcastAddress] = b
 	}
 	if len(o.ClasslessRoutes) > 0 {
 		b, err := ClasslessRoutes(o.ClasslessRoutes)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("classlessStaticRoutes: %w", err))
+			errs = append(errs, fmt.Errorf("options.classlessStaticRoutes: %w", err))
 		}
 		m[CodeClasslessRoutes] = b
 	}
 	if o.NetBIOSNodeType != "" {
 		b, err := netbiosNodeType(o.NetBIOSNodeType)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("netbiosNodeType: %w", err))
+			errs = append(errs, fmt.Errorf("options.netbiosNodeType: %w", err))
 		}
 		m[CodeNetBIOSNodeType] = b
 	}

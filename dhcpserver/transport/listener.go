@@ -83,8 +83,11 @@ func (l *listener) close() {
 // meta describes a received message from its IP_PKTINFO control message:
 // the interface it came in on, the server's address there, and whether it
 // was broadcast.
-func (l *listener) meta(oob []byte) engine.Meta {
+func (l *listener) meta(oob []byte, from net.Addr) engine.Meta {
 	var m engine.Meta
+	if ua, ok := from.(*net.UDPAddr); ok {
+		m.Source = ua.AddrPort().Addr().Unmap()
+	}
 	index, dst, ok := pktinfo(oob)
 	if !ok {
 		m.Interface = l.name

@@ -125,14 +125,24 @@ func TestLoopbackDORARenewRebindRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// From anywhere but its relay, it is ignored.
+	sendFrom(t, netip.MustParseAddr("127.0.0.9"), rel)
+	time.Sleep(200 * time.Millisecond)
+	if b, _ := lb.store.Get("lab", addr); b.State != lease.Bound {
+		t.Fatalf("a RELEASE from 127.0.0.9 with giaddr %s was honoured: %s", relayAddr.Addr(), b.State)
+	}
 	send(t, rel)
 	waitFor(t, func() bool { b, _ := lb.store.Get("lab", addr); return b.State == lease.Released })
 }
 
-// send writes a message to the server from an ephemeral port.
-func send(t *testing.T, m *dhcpv4.DHCPv4) {
+// send writes a message to the server from an ephemeral port of the
+// relay's address.
+func send(t *testing.T, m *dhcpv4.DHCPv4) { sendFrom(t, relayAddr.Addr(), m) }
+
+// sendFrom writes a message to the server from an ephemeral port of from.
+func sendFrom(t *testing.T, from netip.Addr, m *dhcpv4.DHCPv4) {
 	t.Helper()
-	conn, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(serverAddr))
+	conn, err := net.DialUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(from, 0)), net.UDPAddrFromAddrPort(serverAddr))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,7 +167,7 @@ func (s *Server) work(ctx context.Context, l *listener) {
 		s.Stats.Received.Add(uint64(n))
 		for i := range n {
 			m := &ms[i]
-			out = s.serve(ctx, l, &dec, m.Buffers[0][:m.N], l.meta(m.OOB[:m.NN]), at, out)
+			out = s.serve(ctx, l, &dec, m.Buffers[0][:m.N], l.meta(m.OOB[:m.NN], m.Addr), at, out)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
 // MinMaxSize is the largest DHCP message every client accepts: the 576
@@ -104,12 +106,27 @@ func (s *scratch) reset(maxSize int) {
 	s.areas = append(s.areas[:0], &s.main)
 }
 
+// essential are the options a reply must not lose to others when they do
+// not all fit: the protocol's own (message type, server identifier, lease
+// times, the client identifier echoed per RFC 6842), the boot server and
+// file and the vendor class PXE clients need echoed, and the configuration
+// every client needs (options.Required).
+var essential = func() (e [256]bool) {
+	for _, c := range []uint8{53, 54, 51, 58, 59, 61, 60, 66, 67} {
+		e[c] = true
+	}
+	for _, c := range options.Required {
+		e[c] = true
+	}
+	return e
+}()
+
 // Marshal writes m into buf (reusing its storage) and returns it. Options
 // are written in order (codes absent from m.Options are skipped; option 82
 // goes last, as RFC 3046 requires). When they do not fit in maxSize octets
 // they overflow into the file, then the sname field where those are
-// unused, announced by option 52; what still does not fit is left out and
-// its codes returned.
+// unused, announced by option 52, essential options placed first; what
+// still does not fit is left out and its codes returned.
 func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, []uint8) {
 	s := scratches.Get().(*scratch)
 	defer scratches.Put(s)
@@ -130,14 +147,24 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 		}
 	}
 	var dropped []uint8
-	for _, c := range order {
-		v, ok := m.Options[c]
-		if !ok || c == optRelay {
-			continue
+	pass := func(all, want bool) {
+		for _, c := range order {
+			v, ok := m.Options[c]
+			if !ok || c == optRelay || (!all && essential[c] != want) {
+				continue
+			}
+			if !place(s.areas, c, v) {
+				dropped = append(dropped, c)
+			}
 		}
-		if !place(s.areas, c, v) {
-			dropped = append(dropped, c)
-		}
+	}
+	if len(s.areas) == 1 {
+		pass(true, false)
+	} else {
+		// Not everything fits as it comes: the options a client cannot do
+		// without go first, so what is left out is of the others.
+		pass(false, true)
+		pass(false, false)
 	}
 	overload := byte(0)
 	if len(s.file.data) > 0 {

@@ -149,3 +149,34 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+// A client asks for large options before the mask, routers and DNS
+// servers; not all fit a 576-octet message. The ones it cannot do without
+// are kept and the large ones left out.
+func TestMarshalKeepsEssentialOptions(t *testing.T) {
+	opts := map[uint8][]byte{53: {5}, 54: {10, 0, 0, 2}, 51: {0, 0, 14, 16}, 58: {0, 0, 7, 8}, 59: {0, 0, 12, 78},
+		1: {255, 255, 252, 0}, 3: {10, 0, 0, 1}, 6: bytes.Repeat([]byte{10, 0, 0, 2}, 8),
+		15: []byte("a-rather-long-department-name.corp.example.example"), 61: {1, 0, 0x16, 0x41, 0xe0, 0xf9, 0x1c}}
+	order := []uint8{53, 54, 51, 58, 59}
+	for c := uint8(224); c < 228; c++ { // 4 options of 120 octets, asked for first
+		opts[c] = bytes.Repeat([]byte{c}, 120)
+		order = append(order, c)
+	}
+	order = append(order, 1, 3, 6, 15, 61)
+	b, dropped := Marshal(nil, reply(opts), order, 548)
+	if len(b) > 548 {
+		t.Fatalf("%d octets, more than the 548 allowed", len(b))
+	}
+	back, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []uint8{53, 54, 51, 58, 59, 1, 3, 6, 15, 61} {
+		if !bytes.Equal(back.Options[c], opts[c]) {
+			t.Errorf("essential option %d lost (dropped %v)", c, dropped)
+		}
+	}
+	if len(dropped) == 0 || slices.ContainsFunc(dropped, func(c uint8) bool { return c < 224 }) {
+		t.Errorf("dropped %v, want only some of the large options 224-227", dropped)
+	}
+}

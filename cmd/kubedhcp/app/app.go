@@ -193,7 +193,8 @@ type wired struct {
 
 func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	metrics := sharedMetrics()
-	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace}
+	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.InNetns, 10*time.Second)
+	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace, Interfaces: ifaces}
 	store, err := newStore(mgr, cfg, o, cr)
 	if err != nil {
 		return nil, err
@@ -227,6 +228,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: workers(o), Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
 	runnables := []manager.Runnable{
 		obs,
+		ifaces,
 		&controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng},
 		status,
 		&controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval,
@@ -234,7 +236,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 		srv,
 	}
 	if o.LeaseStore == "memory" {
-		runnables[1] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
+		runnables[2] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
 	}
 	for _, r := range runnables {
 		if err := mgr.Add(r); err != nil {

@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"net"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
+)
+
+// Reasons for silence when a rate limit bites.
+const (
+	// ReasonClientRate: the client sent more than Settings.ClientRate.
+	ReasonClientRate = "clientRateLimited"
+	// ReasonLinkRate: more clients without a binding arrived through the
+	// relay or interface than Settings.LinkRate.
+	ReasonLinkRate = "linkRateLimited"
+)
+
+// limited answers with silence for a limit that bit, and tells the
+// observer which one and for whom.
+func (t *txn) limited(reason, who string) Result {
+	if t.sn == nil {
+		t.selectSubnet(t.r.ciaddr) // for the observer only
+	}
+	subnet := ""
+	if t.sn != nil {
+		subnet = t.sn.Name
+	}
+	t.e.observer.RateLimited(subnet, reason, who)
+	return t.silent(reason)
+}
+
+// newClientAllowed takes a token from the bucket of the link a client
+// without a binding came by: its relay, else its interface.
+func (t *txn) newClientAllowed() bool {
+	return t.e.links.Allow(t.link(), t.now)
+}
+
+// link names the relay or interface the message came by.
+func (t *txn) link() string {
+	if t.r.giaddr.IsValid() {
+		return "relay " + t.r.giaddr.String()
+	}
+	return "interface " + t.in.Interface
+}
+
+// clientName shows a client for logs and events: its hardware address,
+// and its client identifier when it sent one.
+func clientName(r *request) string {
+	name := net.HardwareAddr(r.m.ClientHWAddr).String()
+	if len(r.info.ClientID) > 0 {
+		name += " (client-id " + options.FormatHex(r.info.ClientID) + ")"
+	}
+	return name
+}
