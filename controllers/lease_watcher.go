@@ -3,11 +3,15 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
+	"net/netip"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -20,6 +24,10 @@ import (
 type Bindings interface {
 	Observe(lease.Binding)
 	Deleted(lease.Binding)
+	// HoldOut keeps an address out of service while key says so.
+	HoldOut(addr netip.Addr, key string)
+	// EndHoldOut ends a HoldOut.
+	EndHoldOut(key string)
 }
 
 // Loader is the engine, told when it has every stored binding.
@@ -29,28 +37,51 @@ type Loader interface {
 	SetLoaded()
 }
 
+// EventUnusableLease is the reason of the Event on a Lease object that
+// cannot be used as a binding.
+const EventUnusableLease = "UnusableLease"
+
 // LeaseWatcher keeps the engine's bindings in step with Lease objects. The
 // informer's initial list loads the engine: each Lease reaches the
 // allocator through the handler, with no list copied out of the cache, and
 // the engine is marked loaded once the handler has seen them all. Later
 // events bring Leases written by another replica or the sweeper, and a
 // Lease deleted by hand revokes its binding. It runs on every replica.
+//
+// Stored state is input, not trust: a Lease object that does not read as a
+// binding, or that is not under its address's Lease name, is skipped and
+// reported (a log line, an Event on it, the kubedhcp_unusable_leases
+// gauge and the UnusableLeases condition of its Subnet), and the address
+// it names is kept out of service while it stays. It never stops a start.
 type LeaseWatcher struct {
 	Cache    cache.Cache
 	Bindings Bindings
 	Engine   Loader
+	// Recorder, when set, records an Event on each unusable Lease.
+	Recorder events.EventRecorder
+	// Metrics, when set, gets the number of unusable Leases.
+	Metrics *Metrics
 
-	logger logr.Logger
-	// unread counts Leases that did not read as bindings.
-	unread atomic.Int64
+	logger   logr.Logger
+	mu       sync.Mutex
+	unusable map[string]UnusableLease // by Lease name
+}
+
+// UnusableLease is a Lease object the watcher skipped.
+type UnusableLease struct {
+	// Name is the Lease object's name.
+	Name string
+	// Subnet and Addr are what it names, as far as it can be read.
+	Subnet string
+	Addr   netip.Addr
+	// Why it cannot be used.
+	Why string
 }
 
 // +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=dhcpleases,verbs=get;list;watch;create;update;patch;delete
 
 // Start registers the informer handlers, waits until they have seen every
-// Lease, and marks the engine loaded; it is a manager Runnable. A Lease
-// that does not read as a binding fails the start: the engine must not
-// serve on a partial picture of which addresses are taken.
+// Lease, and marks the engine loaded; it is a manager Runnable.
 func (w *LeaseWatcher) Start(ctx context.Context) error {
 	w.logger = log.FromContext(ctx).WithName("leases")
 	start := time.Now()
@@ -69,11 +100,8 @@ func (w *LeaseWatcher) Start(ctx context.Context) error {
 	if !toolscache.WaitForCacheSync(ctx.Done(), reg.HasSynced) {
 		return fmt.Errorf("lease cache did not sync")
 	}
-	if n := w.unread.Load(); n > 0 {
-		return fmt.Errorf("%d Leases do not read as bindings (see the log); not serving on a partial picture", n)
-	}
 	w.Engine.SetLoaded()
-	w.logger.Info("loaded every lease", "took", time.Since(start).String())
+	w.logger.Info("loaded every lease", "took", time.Since(start).String(), "unusable", len(w.Unusable()))
 	<-ctx.Done()
 	return nil
 }
@@ -83,24 +111,94 @@ func (w *LeaseWatcher) observe(obj any) {
 	if !ok {
 		return
 	}
-	b, err := leasestore.FromLease(l)
+	b, err := leasestore.Usable(l)
 	if err != nil {
-		w.unread.Add(1)
-		w.logger.Error(err, "ignoring a Lease that does not read as a binding")
+		w.skip(l, err)
 		return
 	}
+	w.forgive(l.Name)
 	w.Bindings.Observe(b)
+}
+
+// skip reports an unusable Lease and holds its address out.
+func (w *LeaseWatcher) skip(l *dhcpv1alpha1.Lease, why error) {
+	subnet, addr := leasestore.Names(l)
+	u := UnusableLease{Name: l.Name, Subnet: subnet, Addr: addr, Why: why.Error()}
+	w.mu.Lock()
+	if w.unusable == nil {
+		w.unusable = map[string]UnusableLease{}
+	}
+	prev, seen := w.unusable[l.Name]
+	w.unusable[l.Name] = u
+	n := len(w.unusable)
+	w.mu.Unlock()
+	if addr.IsValid() {
+		w.Bindings.HoldOut(addr, l.Name)
+	} else {
+		w.Bindings.EndHoldOut(l.Name)
+	}
+	w.gauge(n)
+	if seen && prev == u {
+		return
+	}
+	w.logger.Error(why, "skipping a Lease that cannot be used as a binding; its address is kept out of service while it stays",
+		"lease", l.Name, "subnet", subnet, "ip", addr.String())
+	if w.Recorder != nil {
+		w.Recorder.Eventf(l, nil, corev1.EventTypeWarning, EventUnusableLease, "Load",
+			"%s; %s is kept out of service until this Lease is deleted or fixed", why, addrOrNone(addr))
+	}
+}
+
+func addrOrNone(a netip.Addr) string {
+	if a.IsValid() {
+		return a.String()
+	}
+	return "no address"
+}
+
+// forgive ends the skip of a Lease that is usable now, or gone.
+func (w *LeaseWatcher) forgive(name string) {
+	w.mu.Lock()
+	_, was := w.unusable[name]
+	delete(w.unusable, name)
+	n := len(w.unusable)
+	w.mu.Unlock()
+	if was {
+		w.Bindings.EndHoldOut(name)
+		w.gauge(n)
+	}
+}
+
+func (w *LeaseWatcher) gauge(n int) {
+	if w.Metrics != nil {
+		w.Metrics.UnusableLeases.Set(float64(n))
+	}
 }
 
 func (w *LeaseWatcher) deleted(obj any) {
 	if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
 	}
-	if l, ok := obj.(*dhcpv1alpha1.Lease); ok {
-		if b, err := leasestore.FromLease(l); err == nil {
-			w.Bindings.Deleted(b)
-		}
+	l, ok := obj.(*dhcpv1alpha1.Lease)
+	if !ok {
+		return
 	}
+	w.forgive(l.Name)
+	if b, err := leasestore.Usable(l); err == nil {
+		w.Bindings.Deleted(b)
+	}
+}
+
+// Unusable returns the Leases skipped now, by name.
+func (w *LeaseWatcher) Unusable() []UnusableLease {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]UnusableLease, 0, len(w.unusable))
+	for _, u := range w.unusable {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // NeedLeaderElection is false: standbys keep their bindings warm too.

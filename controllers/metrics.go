@@ -14,13 +14,16 @@ import (
 // Metrics are kubedhcp's Prometheus metrics, served with controller-
 // runtime's on the manager's metrics endpoint.
 type Metrics struct {
-	Packets       *prometheus.CounterVec
-	DroppedPkts   *prometheus.CounterVec
-	ReplyLatency  prometheus.Histogram
-	CommitLatency *prometheus.HistogramVec
-	InFlight      prometheus.Gauge
-	Addresses     *prometheus.GaugeVec
-	RateLimited   *prometheus.CounterVec
+	Packets        *prometheus.CounterVec
+	DroppedPkts    *prometheus.CounterVec
+	ReplyLatency   prometheus.Histogram
+	CommitLatency  *prometheus.HistogramVec
+	InFlight       prometheus.Gauge
+	Addresses      *prometheus.GaugeVec
+	RateLimited    *prometheus.CounterVec
+	Skipped        *prometheus.CounterVec
+	UnusableLeases prometheus.Gauge
+	StoreUp        prometheus.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil:
@@ -45,7 +48,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_rate_limited_total",
 			Help: "Messages left unanswered because a rate limit bit: clientRateLimited (one client), linkRateLimited (new clients of one relay or interface)."}, []string{"limit"}),
 	}
-	reg.MustRegister(m.Packets, m.DroppedPkts, m.ReplyLatency, m.CommitLatency, m.InFlight, m.Addresses, m.RateLimited)
+	m.Skipped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_stored_objects_skipped_total",
+		Help: "Stored objects left out of a list or watch because not even their metadata could be read, by resource."}, []string{"resource"})
+	m.UnusableLeases = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_unusable_leases",
+		Help: "Lease objects that do not read as a binding or claim an address under another Lease's name; their addresses are kept out of service."})
+	m.StoreUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_lease_store_up",
+		Help: "1 while Lease writes succeed; 0 while they fail: new clients get no address, renewals a stored Lease covers are ACKed."})
+	m.StoreUp.Set(1)
+	reg.MustRegister(m.StoreUp, m.Packets, m.DroppedPkts, m.ReplyLatency, m.CommitLatency, m.InFlight, m.Addresses, m.RateLimited,
+		m.Skipped, m.UnusableLeases)
 	return m
 }
 
@@ -67,15 +78,22 @@ func (m *Metrics) Handled(res engine.Result, d time.Duration) {
 // Dropped implements transport.Observer.
 func (m *Metrics) Dropped(reason string) { m.DroppedPkts.WithLabelValues(reason).Inc() }
 
-// InstrumentStore wraps a Store so its writes are timed and counted.
-func (m *Metrics) InstrumentStore(s lease.Store) lease.Store { return &timedStore{Store: s, m: m} }
+// InstrumentStore wraps a Store so its writes are timed and counted, and,
+// when health is set, so that health hears of each.
+func (m *Metrics) InstrumentStore(s lease.Store, health *StoreHealth) lease.Store {
+	return &timedStore{Store: s, m: m, health: health}
+}
 
 type timedStore struct {
 	lease.Store
-	m *Metrics
+	m      *Metrics
+	health *StoreHealth
 }
 
 func (t *timedStore) observe(start time.Time, err error) {
+	if t.health != nil {
+		t.health.Observe(err)
+	}
 	t.m.InFlight.Dec()
 	result := "ok"
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,10 @@ type StatusReporter struct {
 	Recorder  events.EventRecorder
 	Metrics   *Metrics
 	Interval  time.Duration
+	// Leases, when set, tells which Lease objects were skipped.
+	Leases interface{ Unusable() []UnusableLease }
+	// Store, when set, tells whether Lease writes fail.
+	Store interface{ Degraded() (time.Time, error) }
 
 	mu    sync.Mutex
 	built *Built
@@ -299,9 +304,46 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		degraded.Status, degraded.Reason = metav1.ConditionTrue, dhcpv1alpha1.ReasonObjectsLeftOut
 		degraded.Message = fmt.Sprintf("not served: %v; see their conditions", leftOut)
 	}
+	if r.s.Store != nil {
+		if since, err := r.s.Store.Degraded(); err != nil {
+			degraded.Status, degraded.Reason = metav1.ConditionTrue, dhcpv1alpha1.ReasonStoreUnavailable
+			degraded.Message = fmt.Sprintf("Lease writes fail since %s: new clients get no address, renewals a stored Lease "+
+				"covers are ACKed (%v)", since.UTC().Format(time.RFC3339), err)
+			if len(leftOut) > 0 {
+				degraded.Message += fmt.Sprintf("; not served: %v", leftOut)
+			}
+		}
+	}
 	meta.SetStatusCondition(&st.Conditions, degraded)
+	meta.SetStatusCondition(&st.Conditions, r.unusableCondition(sn))
 	if prob == nil {
 		meta.SetStatusCondition(&st.Conditions, exhaustedCondition(sn.Generation, total))
 	}
 	r.patch(sn, orig, sn.Status, orig.Status)
+}
+
+// unusableCondition says which Lease objects of the subnet were skipped.
+func (r *report) unusableCondition(sn *dhcpv1alpha1.Subnet) metav1.Condition {
+	c := metav1.Condition{Type: dhcpv1alpha1.ConditionUnusableLeases, Status: metav1.ConditionFalse,
+		Reason: dhcpv1alpha1.ReasonAllLeasesUsable, Message: "every Lease reads as a binding", ObservedGeneration: sn.Generation}
+	if r.s.Leases == nil {
+		return c
+	}
+	var names []string
+	for _, u := range r.s.Leases.Unusable() {
+		if u.Subnet == sn.Name {
+			names = append(names, fmt.Sprintf("%s (%s)", u.Name, u.Why))
+		}
+	}
+	if len(names) == 0 {
+		return c
+	}
+	c.Status, c.Reason = metav1.ConditionTrue, dhcpv1alpha1.ReasonLeasesSkipped
+	shown := names
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	c.Message = fmt.Sprintf("%d Leases cannot be used as bindings and their addresses are kept out of service until they "+
+		"are deleted or fixed: %s", len(names), strings.Join(shown, "; "))
+	return c
 }

@@ -28,6 +28,11 @@ const (
 	// ConditionConflict is true when a Reservation clashes with another
 	// object or its address is held by another client.
 	ConditionConflict = "Conflict"
+	// ConditionUnusableLeases is true when Lease objects of a Subnet
+	// cannot be used as bindings (they do not read as one, or are not
+	// under their address's Lease name); their addresses are kept out of
+	// service until they are deleted or fixed.
+	ConditionUnusableLeases = "UnusableLeases"
 )
 
 // Condition reasons.
@@ -63,6 +68,13 @@ const (
 	// ReasonObjectsLeftOut: some Pools or Reservations of the Subnet are
 	// not served.
 	ReasonObjectsLeftOut = "ObjectsLeftOut"
+	// ReasonStoreUnavailable: Lease writes fail; new clients get no
+	// address while renewals a stored Lease covers are acknowledged.
+	ReasonStoreUnavailable = "StoreUnavailable"
 	// ReasonAllServed: every Pool and Reservation of the Subnet is served.
 	ReasonAllServed = "AllServed"
+	// ReasonLeasesSkipped: some Lease objects were skipped.
+	ReasonLeasesSkipped = "LeasesSkipped"
+	// ReasonAllLeasesUsable: every Lease object reads as a binding.
+	ReasonAllLeasesUsable = "AllLeasesUsable"
 )

@@ -48,9 +48,12 @@ func toSpec(b *lease.Binding) dhcpv1alpha1.LeaseSpec {
 // FromLease reads a Lease as a binding; its Version is the resourceVersion.
 func FromLease(l *dhcpv1alpha1.Lease) (lease.Binding, error) {
 	s := &l.Spec
+	if s.Subnet == "" {
+		return lease.Binding{}, fmt.Errorf("lease %s: spec.subnet: empty", l.Name)
+	}
 	addr, err := netip.ParseAddr(string(s.IPAddress))
-	if err != nil {
-		return lease.Binding{}, fmt.Errorf("lease %s: spec.ipAddress: %w", l.Name, err)
+	if err != nil || !addr.Is4() {
+		return lease.Binding{}, fmt.Errorf("lease %s: spec.ipAddress: %q is not an IPv4 address", l.Name, s.IPAddress)
 	}
 	state, ok := lease.ParseState(string(s.State))
 	if !ok {

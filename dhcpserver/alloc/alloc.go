@@ -81,12 +81,17 @@ type Allocator struct {
 	offers   map[clientKey]netip.Addr
 	pools    map[poolKey]*poolState
 	exp      expiry
+	// heldOut counts, per address, the keys HoldOut holds it out by;
+	// outKeys is the address of each key.
+	heldOut map[netip.Addr]int
+	outKeys map[string]netip.Addr
 }
 
 // New returns an empty Allocator that holds offers for hold.
 func New(hold time.Duration) *Allocator {
 	return &Allocator{hold: hold, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
-		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{}}
+		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{},
+		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}}
 }
 
 // SetSnapshot makes the allocator choose from the pools of s. Bindings are
@@ -278,14 +283,62 @@ func (e *entry) binding() lease.Binding {
 	return b
 }
 
-// availableTo reports whether client c may take addr at now.
+// availableTo reports whether client c may take addr at now: nobody
+// holds it, or c does; an address held out (HoldOut) only its stored
+// binding's client may keep.
 func (a *Allocator) availableTo(addr netip.Addr, c Client, now time.Time) bool {
-	e := a.byAddr[addr]
-	if e == nil {
-		return true
+	if e := a.byAddr[addr]; e != nil {
+		if h, held := e.holder(now); held {
+			return h == c && h != ""
+		}
 	}
-	h, held := e.holder(now)
-	return !held || (h == c && h != "")
+	return a.heldOut[addr] == 0
+}
+
+// HoldOut keeps addr from every client but the one whose stored binding
+// holds it, for as long as key (the name of a Lease object that cannot be
+// used as a binding) is not passed to EndHoldOut. Holding out by a key
+// that holds out another address moves it.
+func (a *Allocator) HoldOut(addr netip.Addr, key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.outKeys[key]; ok {
+		if old == addr {
+			return
+		}
+		a.endHoldOut(key, old)
+	}
+	a.outKeys[key] = addr
+	a.heldOut[addr]++
+}
+
+// EndHoldOut ends what HoldOut started for key.
+func (a *Allocator) EndHoldOut(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if addr, ok := a.outKeys[key]; ok {
+		a.endHoldOut(key, addr)
+	}
+}
+
+func (a *Allocator) endHoldOut(key string, addr netip.Addr) {
+	delete(a.outKeys, key)
+	if a.heldOut[addr]--; a.heldOut[addr] <= 0 {
+		delete(a.heldOut, addr)
+		if e := a.byAddr[addr]; e == nil || !e.stored {
+			a.freeAny(addr)
+		}
+	}
+}
+
+// freeAny puts addr back on the freed queue of whichever pool holds it.
+func (a *Allocator) freeAny(addr netip.Addr) {
+	if a.snap == nil {
+		return
+	}
+	if sn := a.snap.SubnetForAddr(addr); sn != nil {
+		a.free(sn.Name, addr)
+	}
 }
 
 // Available reports whether client c may take addr at now.

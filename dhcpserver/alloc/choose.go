@@ -175,7 +175,7 @@ func (a *Allocator) Claim(subnet string, addr netip.Addr, c Client, now time.Tim
 	if e.pending != "" {
 		return lease.Binding{}, false, ErrBusy
 	}
-	if h, held := e.holder(now); held && (h != c || h == "") {
+	if h, held := e.holder(now); held && (h != c || h == "") || !held && a.heldOut[addr] > 0 {
 		return lease.Binding{}, false, ErrHeld
 	}
 	e.pending, e.subnet = c, subnet

@@ -45,6 +45,14 @@ func (a *Allocator) Usage(now time.Time) map[string]map[string]Counts {
 	for addr, e := range a.byAddr {
 		a.count(out, addr, e, now)
 	}
+	for addr := range a.heldOut {
+		if e := a.byAddr[addr]; e != nil {
+			if _, held := e.holder(now); held {
+				continue // counted above
+			}
+		}
+		a.countHeldOut(out, addr)
+	}
 	return out
 }
 
@@ -70,6 +78,20 @@ func (a *Allocator) count(out map[string]map[string]Counts, addr netip.Addr, e *
 		c.Offered++
 	}
 	out[sn.Name][p.Name] = c
+}
+
+// countHeldOut counts an address held out, and held by nobody, as
+// declined: out of service.
+func (a *Allocator) countHeldOut(out map[string]map[string]Counts, addr netip.Addr) {
+	sn := a.snap.SubnetForAddr(addr)
+	if sn == nil {
+		return
+	}
+	if p := sn.PoolFor(addr); p != nil {
+		c := out[sn.Name][p.Name]
+		c.Declined++
+		out[sn.Name][p.Name] = c
+	}
 }
 
 // Holder returns the binding that holds addr at now, if any.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/kubedhcp/kubedhcp/test/testenv"
@@ -58,15 +60,16 @@ func TestHelmTemplateServerDryRun(t *testing.T) {
 	}
 	for _, want := range []string{"deployment.apps/dhcp-kubedhcp", "role.rbac.authorization.k8s.io/dhcp-kubedhcp",
 		"rolebinding.rbac.authorization.k8s.io/dhcp-kubedhcp", "poddisruptionbudget.policy/dhcp-kubedhcp", "service/dhcp-kubedhcp-metrics",
+		"clusterrole.rbac.authorization.k8s.io/dhcp-kubedhcp-metrics-auth", "clusterrolebinding.rbac.authorization.k8s.io/dhcp-kubedhcp-metrics-auth",
+		"clusterrole.rbac.authorization.k8s.io/dhcp-kubedhcp-metrics-reader",
 		"customresourcedefinition.apiextensions.k8s.io/dhcpleases.dhcp.kubedhcp.io"} {
 		if !strings.Contains(applied, want) {
 			t.Errorf("applied\n%s\nwant %s", applied, want)
 		}
 	}
-	if strings.Contains(out, "kind: ClusterRole") {
-		t.Error("the chart grants a ClusterRole; it needs a Role in the namespace only")
-	}
+	checkClusterRoles(t, out)
 	d := deployment(t, out)
+	checkEndpoints(t, d)
 	spec := d.Spec.Template.Spec
 	c := spec.Containers[0]
 	sc := c.SecurityContext
@@ -80,6 +83,56 @@ func TestHelmTemplateServerDryRun(t *testing.T) {
 		t.Errorf("capabilities %+v", sc.Capabilities)
 	case *d.Spec.Replicas != 3 || !strings.Contains(strings.Join(c.Args, " "), "--interfaces=eth1,eth2 --leader-elect=true"):
 		t.Errorf("replicas %d args %v", *d.Spec.Replicas, c.Args)
+	}
+}
+
+// checkClusterRoles allows cluster-wide grants only for secure metrics:
+// TokenReviews, SubjectAccessReviews, and get on /metrics.
+func checkClusterRoles(t *testing.T, manifests string) {
+	t.Helper()
+	for _, doc := range strings.Split(manifests, "\n---") {
+		if !strings.Contains(doc, "kind: ClusterRole\n") {
+			continue
+		}
+		r := &rbacv1.ClusterRole{}
+		if err := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(doc), 4096).Decode(r); err != nil {
+			t.Fatal(err)
+		}
+		for _, rule := range r.Rules {
+			ok := strings.Join(rule.Verbs, ",") == "create" && len(rule.Resources) == 1 &&
+				(rule.Resources[0] == "tokenreviews" || rule.Resources[0] == "subjectaccessreviews") ||
+				strings.Join(rule.Verbs, ",") == "get" && strings.Join(rule.NonResourceURLs, ",") == "/metrics"
+			if !ok {
+				t.Errorf("ClusterRole %s grants %+v; only secure metrics may be cluster-wide", r.Name, rule)
+			}
+		}
+	}
+}
+
+// checkEndpoints: metrics over HTTPS with authentication, probes on
+// 127.0.0.1 where the kubelet of a host-network pod reaches them, and
+// readiness on the check that stays true while renewals are served.
+func checkEndpoints(t *testing.T, d *appsv1.Deployment) {
+	t.Helper()
+	c := d.Spec.Template.Spec.Containers[0]
+	args := strings.Join(c.Args, " ")
+	for _, want := range []string{"--metrics-bind-address=:8443", "--metrics-secure=true", "--health-probe-bind-address=127.0.0.1:8081"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args %s, want %s", args, want)
+		}
+	}
+	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Host != "127.0.0.1" || p.HTTPGet.Port.IntValue() != 8081 {
+			t.Errorf("probe %+v, want an httpGet on 127.0.0.1:8081", p)
+		}
+	}
+	if c.ReadinessProbe.HTTPGet.Path != "/readyz/dhcp" {
+		t.Errorf("readiness on %s, want /readyz/dhcp", c.ReadinessProbe.HTTPGet.Path)
+	}
+	for _, p := range c.Ports {
+		if p.ContainerPort == 8081 {
+			t.Errorf("the probe port is declared as a container port: %+v", p)
+		}
 	}
 }
 

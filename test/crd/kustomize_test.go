@@ -26,6 +26,7 @@ func TestKustomizeDefault(t *testing.T) {
 	for _, want := range []string{"deployment.apps/kubedhcp serverside-applied (server dry run)",
 		"rolebinding.rbac.authorization.k8s.io/kubedhcp-manager serverside-applied (server dry run)",
 		"clusterrole.rbac.authorization.k8s.io/kubedhcp-manager serverside-applied (server dry run)",
+		"clusterrolebinding.rbac.authorization.k8s.io/kubedhcp-metrics-auth serverside-applied (server dry run)",
 		"customresourcedefinition.apiextensions.k8s.io/subnets.dhcp.kubedhcp.io serverside-applied (server dry run)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl apply printed\n%s\nwant %q", out, want)

@@ -23,10 +23,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/controllers"
+	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
@@ -43,7 +45,11 @@ type Options struct {
 	DHCPAddr    netip.AddrPort
 	Workers     int
 	MetricsAddr string
-	ProbeAddr   string
+	// MetricsSecure serves metrics over HTTPS to clients the apiserver
+	// authenticates and authorizes (TokenReview, SubjectAccessReview of
+	// get on the non-resource URL /metrics).
+	MetricsSecure bool
+	ProbeAddr     string
 	// PprofAddr serves net/http/pprof; empty or "0" turns it off.
 	PprofAddr        string
 	LeaderElect      bool
@@ -80,8 +86,9 @@ type Options struct {
 func Defaults() Options {
 	return Options{
 		DHCPAddr:         netip.AddrPortFrom(netip.IPv4Unspecified(), 67),
-		MetricsAddr:      ":8080",
-		ProbeAddr:        ":8081",
+		MetricsAddr:      ":8443",
+		MetricsSecure:    true,
+		ProbeAddr:        "127.0.0.1:8081",
 		LeaderElectionID: "kubedhcp.dhcp.kubedhcp.io",
 		QPS:              500,
 		Burst:            1000,
@@ -139,7 +146,13 @@ func Run(ctx context.Context, o Options) error {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = o.QPS, o.Burst
-	newInformer, err := leasestore.NewInformerFunc(cfg, o.Namespace)
+	metrics := sharedMetrics()
+	skipped := func(resource string, err error) {
+		metrics.Skipped.WithLabelValues(resource).Inc()
+		o.Log.Error(err, "skipping a stored object that names nothing", "resource", resource)
+	}
+	newInformer, err := decode.NewInformerFunc(cfg, dhcpv1alpha1.GroupVersion, o.Namespace,
+		append([]decode.Kind{leasestore.Kind}, controllers.ConfigKinds...), skipped)
 	if err != nil {
 		return err
 	}
@@ -152,7 +165,7 @@ func Run(ctx context.Context, o Options) error {
 			DefaultTransform: cache.TransformStripManagedFields(),
 			ByObject:         map[client.Object]cache.ByObject{&dhcpv1alpha1.Lease{}: {Transform: leasestore.Compact}},
 			NewInformer:      newInformer},
-		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		Metrics:                       metricsOptions(o),
 		HealthProbeBindAddress:        o.ProbeAddr,
 		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
@@ -177,6 +190,18 @@ func Run(ctx context.Context, o Options) error {
 	return mgr.Start(ctx)
 }
 
+// metricsOptions serves metrics as the options say: over HTTPS with a
+// self-signed certificate, to clients the apiserver authenticates and
+// authorizes, unless MetricsSecure is off. Anything on the host network
+// is reachable by the DHCP clients.
+func metricsOptions(o Options) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.MetricsSecure}
+	if o.MetricsSecure {
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return m
+}
+
 func durOrNil(d time.Duration) *time.Duration {
 	if d == 0 {
 		return nil
@@ -189,6 +214,7 @@ type wired struct {
 	engine *engine.Engine
 	server *controllers.DHCPServer
 	mgr    manager.Manager
+	health *controllers.StoreHealth
 }
 
 func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
@@ -216,10 +242,12 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 			o.Log.Info("ping checks disabled", "reason", err.Error())
 		}
 	}
-	eng := engine.New(metrics.InstrumentStore(store), opts...)
+	health := &controllers.StoreHealth{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Interval: 5 * time.Second, Metrics: metrics}
+	eng := engine.New(metrics.InstrumentStore(store, health), opts...)
 	cr.Sink = eng
+	leases := &controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng, Recorder: recorder, Metrics: metrics}
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
-		Recorder: recorder, Metrics: metrics, Interval: o.StatusInterval}
+		Recorder: recorder, Metrics: metrics, Interval: o.StatusInterval, Leases: leases, Store: health}
 	cr.Built = status.SetBuilt
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the config controller: %w", err)
@@ -229,21 +257,22 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	runnables := []manager.Runnable{
 		obs,
 		ifaces,
-		&controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng},
+		health,
+		leases,
 		status,
 		&controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval,
 			Retention: o.Retention, Now: time.Now},
 		srv,
 	}
 	if o.LeaseStore == "memory" {
-		runnables[2] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
+		runnables[3] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
 	}
 	for _, r := range runnables {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
 	}
-	return &wired{engine: eng, server: srv, mgr: mgr}, nil
+	return &wired{engine: eng, server: srv, mgr: mgr, health: health}, nil
 }
 
 // storeWorkers is the default number of DHCP workers with the Lease
@@ -277,11 +306,17 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.
 	return nil, fmt.Errorf("--lease-store %q: want kubernetes or memory", o.LeaseStore)
 }
 
-// addProbes adds liveness and readiness: ready once every Lease is loaded
-// and a configuration is served, and, on the leader, the listeners are
-// open.
+// addProbes adds liveness and readiness. The check "dhcp" (the kubelet's
+// readiness probe, /readyz/dhcp) passes once every Lease is loaded and a
+// configuration is served, and, on the leader, the listeners are open.
+// The check "store" fails while Lease writes fail: /readyz then shows
+// degraded service to an operator, while the kubelet keeps routing to a
+// replica that still ACKs renewals.
 func addProbes(mgr manager.Manager, w *wired, o Options) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("store", func(*http.Request) error { return w.health.Check() }); err != nil {
 		return err
 	}
 	return mgr.AddReadyzCheck("dhcp", func(*http.Request) error {
