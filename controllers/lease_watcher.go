@@ -2,14 +2,18 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -35,6 +39,9 @@ type Loader interface {
 	// SetLoaded marks the engine loaded: every stored binding has
 	// reached its allocator.
 	SetLoaded()
+	// SetPartial lets the engine serve before that, looking up each
+	// address it knows nothing of.
+	SetPartial()
 }
 
 // EventUnusableLease is the reason of the Event on a Lease object that
@@ -59,8 +66,15 @@ type LeaseWatcher struct {
 	Engine   Loader
 	// Recorder, when set, records an Event on each unusable Lease.
 	Recorder events.EventRecorder
+	// Partial, when set, tells whether the engine serves partially.
+	Partial func() bool
 	// Metrics, when set, gets the number of unusable Leases.
 	Metrics *Metrics
+	// ListFailures, when set, tells of the informer's failed lists: when
+	// kube-apiserver cannot decode a stored Lease it lists none (nor
+	// watches any) until that one is deleted, and the engine then serves
+	// partially (engine.SetPartial), each address looked up on its own.
+	ListFailures *ListFailures
 
 	logger   logr.Logger
 	mu       sync.Mutex
@@ -69,6 +83,9 @@ type LeaseWatcher struct {
 
 // UnusableLease is a Lease object the watcher skipped.
 type UnusableLease struct {
+	// Unlisted says kube-apiserver cannot decode it, so it fails every
+	// list instead of reaching the watcher.
+	Unlisted bool
 	// Name is the Lease object's name.
 	Name string
 	// Subnet and Addr are what it names, as far as it can be read.
@@ -85,7 +102,12 @@ type UnusableLease struct {
 func (w *LeaseWatcher) Start(ctx context.Context) error {
 	w.logger = log.FromContext(ctx).WithName("leases")
 	start := time.Now()
-	inf, err := w.Cache.GetInformer(ctx, &dhcpv1alpha1.Lease{})
+	if w.ListFailures != nil {
+		w.ListFailures.Listen(w.listFailed)
+	}
+	// Not blocking until synced: a list that keeps failing must reach
+	// listFailed while this waits.
+	inf, err := w.Cache.GetInformer(ctx, &dhcpv1alpha1.Lease{}, cache.BlockUntilSynced(false))
 	if err != nil {
 		return fmt.Errorf("watching leases: %w", err)
 	}
@@ -100,6 +122,7 @@ func (w *LeaseWatcher) Start(ctx context.Context) error {
 	if !toolscache.WaitForCacheSync(ctx.Done(), reg.HasSynced) {
 		return fmt.Errorf("lease cache did not sync")
 	}
+	w.forgiveUnlisted()
 	w.Engine.SetLoaded()
 	w.logger.Info("loaded every lease", "took", time.Since(start).String(), "unusable", len(w.Unusable()))
 	<-ctx.Done()
@@ -186,6 +209,74 @@ func (w *LeaseWatcher) deleted(obj any) {
 	w.forgive(l.Name)
 	if b, err := leasestore.Usable(l); err == nil {
 		w.Bindings.Deleted(b)
+	}
+}
+
+// listFailed hears of a failed list of Leases. kube-apiserver names each
+// stored Lease it cannot decode (reason StorageReadError, a cause per
+// key): each is skipped, its address held out, and the engine serves
+// partially until a list succeeds.
+func (w *LeaseWatcher) listFailed(err error) {
+	keys := corruptKeys(err)
+	if len(keys) == 0 {
+		return
+	}
+	for _, key := range keys {
+		name := key[strings.LastIndex(key, "/")+1:]
+		subnet, addr := leasestore.Names(&dhcpv1alpha1.Lease{ObjectMeta: metav1.ObjectMeta{Name: name}})
+		w.skipUnlisted(UnusableLease{Unlisted: true, Name: name, Subnet: subnet, Addr: addr,
+			Why: "kube-apiserver cannot decode the stored object, and until it is deleted lists and watches of Leases fail: " +
+				"delete it with DeleteOptions ignoreStoreReadErrorWithClusterBreakingPotential (the apiserver's feature " +
+				"AllowUnsafeMalformedObjectDeletion)"})
+	}
+	if w.Partial != nil && !w.Partial() {
+		w.logger.Error(err, "serving partially: kube-apiserver lists no Leases, each address is looked up when a client asks for it", "unreadable", keys)
+	}
+	w.Engine.SetPartial()
+}
+
+// corruptKeys returns the etcd keys of the objects a StorageReadError
+// names.
+func corruptKeys(err error) []string {
+	var st apierrors.APIStatus
+	if !apierrors.IsStoreReadError(err) || !errors.As(err, &st) || st.Status().Details == nil {
+		return nil
+	}
+	var keys []string
+	for _, c := range st.Status().Details.Causes {
+		if strings.HasPrefix(c.Field, "/") {
+			keys = append(keys, c.Field)
+		}
+	}
+	return keys
+}
+
+func (w *LeaseWatcher) skipUnlisted(u UnusableLease) {
+	w.mu.Lock()
+	if w.unusable == nil {
+		w.unusable = map[string]UnusableLease{}
+	}
+	_, seen := w.unusable[u.Name]
+	w.unusable[u.Name] = u
+	n := len(w.unusable)
+	w.mu.Unlock()
+	if u.Addr.IsValid() {
+		w.Bindings.HoldOut(u.Addr, u.Name)
+	}
+	w.gauge(n)
+	if !seen {
+		w.logger.Error(errors.New(u.Why), "skipping a Lease kube-apiserver cannot read; its address is kept out of service",
+			"lease", u.Name, "subnet", u.Subnet, "ip", u.Addr.String())
+	}
+}
+
+// forgiveUnlisted ends the skips of Leases that failed lists: a list
+// succeeded, so they are gone.
+func (w *LeaseWatcher) forgiveUnlisted() {
+	for _, u := range w.Unusable() {
+		if u.Unlisted {
+			w.forgive(u.Name)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 )
 
 func main() {
@@ -39,12 +40,18 @@ func main() {
 	flag.DurationVar(&o.Engine.OfferHold, "offer-hold", 0, "How long an offered address is held for its client (default 30s).")
 	flag.DurationVar(&o.Engine.Probation, "probation", 0, "How long a declined or conflicting address stays out of service (default 1h).")
 	flag.DurationVar(&o.Retention, "lease-retention", o.Retention, "How long Released and Expired Leases are kept before they are deleted.")
+	clientRate, linkRate := engine.DefaultClientRate, engine.DefaultLinkRate
+	flag.Float64Var(&clientRate.PerSecond, "client-rate", clientRate.PerSecond, "Messages a second one client (client identifier or MAC) may send on average; more get no answer. 0: no limit.")
+	flag.Float64Var(&clientRate.Burst, "client-burst", clientRate.Burst, "Messages one client may send at once.")
+	flag.Float64Var(&linkRate.PerSecond, "new-client-rate", linkRate.PerSecond, "New clients (DISCOVERs, and REQUESTs of clients without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
+	flag.Float64Var(&linkRate.Burst, "new-client-burst", linkRate.Burst, "New clients one relay or interface may bring at once.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
 	o.Log = zap.New(zap.UseFlagOptions(&zo))
 	ctrl.SetLogger(o.Log)
 	o.QPS, o.LeaseQPS = float32(qps), float32(leaseQPS)
+	o.Engine.ClientRate, o.Engine.LinkRate = &clientRate, &linkRate
 	if interfaces != "" {
 		o.Interfaces = strings.Split(interfaces, ",")
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -22,9 +23,11 @@ type InformerFunc func(toolscache.ListerWatcher, runtime.Object, time.Duration, 
 // (cache.Options.NewInformer). The informers of the given kinds (by the
 // type of New's object) in namespace list and watch through cfg, decoding
 // each object on its own (Kind.Item); skipped hears of objects that name
-// nothing and are left out, with their resource. Other kinds get
-// client-go's informer unchanged.
-func NewInformerFunc(cfg *rest.Config, gv schema.GroupVersion, namespace string, kinds []Kind, skipped func(resource string, err error)) (InformerFunc, error) {
+// nothing and are left out, with their resource, and failed hears of each
+// list that failed. Other kinds get client-go's informer
+// unchanged.
+func NewInformerFunc(cfg *rest.Config, gv schema.GroupVersion, namespace string, kinds []Kind,
+	skipped, failed func(resource string, err error)) (InformerFunc, error) {
 	c := rest.CopyConfig(cfg)
 	c.GroupVersion = &gv
 	c.APIPath = "/apis"
@@ -40,7 +43,8 @@ func NewInformerFunc(cfg *rest.Config, gv schema.GroupVersion, namespace string,
 	}
 	return func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, idx toolscache.Indexers) toolscache.SharedIndexInformer {
 		if k, ok := byType[reflect.TypeOf(obj)]; ok {
-			lw = &ListWatch{rc: rc, namespace: namespace, kind: k, skipped: func(err error) { skipped(k.Resource, err) }}
+			lw = &ListWatch{rc: rc, namespace: namespace, kind: k,
+				skipped: func(err error) { skipped(k.Resource, err) }, failed: func(err error) { failed(k.Resource, err) }}
 		}
 		return toolscache.NewSharedIndexInformer(lw, obj, resync, idx)
 	}, nil
@@ -53,6 +57,7 @@ type ListWatch struct {
 	namespace string
 	kind      Kind
 	skipped   func(error)
+	failed    func(error)
 }
 
 // IsWatchListSemanticsUnSupported turns the streaming watch-list off: the
@@ -73,9 +78,50 @@ func (l *ListWatch) Watch(o metav1.ListOptions) (watch.Interface, error) {
 // serves from its watch cache, and decodes it one object at a time. The
 // reflector's page size is dropped: the apiserver pages only lists it
 // reads from etcd, at several times the CPU.
+//
+// When the watch cache is not ready (429, as while kube-apiserver cannot
+// decode a stored object and so cannot fill it), the list is read from
+// etcd in pages instead: it either succeeds or says which objects it
+// cannot read (StorageReadError, a cause per key).
 func (l *ListWatch) ListWithContext(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 	o.Limit, o.Continue = 0, ""
-	body, err := l.rc.Get().Namespace(l.namespace).Resource(l.kind.Resource).
+	list, err := l.page(ctx, o)
+	if apierrors.IsTooManyRequests(err) {
+		list, err = l.fromEtcd(ctx, o)
+	}
+	if err != nil {
+		l.failed(err)
+		return nil, err
+	}
+	return list, nil
+}
+
+// fromEtcd lists in pages of 500, which the apiserver reads from etcd.
+func (l *ListWatch) fromEtcd(ctx context.Context, o metav1.ListOptions) (*List, error) {
+	o.ResourceVersion, o.ResourceVersionMatch, o.Limit = "", "", 500
+	var all *List
+	for {
+		page, err := l.page(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = page
+		} else {
+			all.Items = append(all.Items, page.Items...)
+		}
+		if page.Continue == "" {
+			all.Continue = ""
+			return all, nil
+		}
+		o.Continue = page.Continue
+	}
+}
+
+// page reads one list response. A 429 is not retried here: its
+// Retry-After would hold the list for minutes while etcd could answer now.
+func (l *ListWatch) page(ctx context.Context, o metav1.ListOptions) (*List, error) {
+	body, err := l.rc.Get().Namespace(l.namespace).Resource(l.kind.Resource).MaxRetries(0).
 		VersionedParams(&o, metav1.ParameterCodec).Stream(ctx)
 	if err != nil {
 		return nil, err

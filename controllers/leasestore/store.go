@@ -117,6 +117,21 @@ func (s *Store) Delete(ctx context.Context, b lease.Binding) error {
 	return nil
 }
 
+// Lookup implements lease.Store: a Get of the address's Lease from the
+// apiserver. A Lease that cannot be used as a binding is an error: its
+// address may be held.
+func (s *Store) Lookup(ctx context.Context, subnet string, addr netip.Addr) (lease.Binding, error) {
+	l := &dhcpv1alpha1.Lease{}
+	err := s.Client.Get(ctx, s.key(subnet, addr), l)
+	switch {
+	case apierrors.IsNotFound(err):
+		return lease.Binding{}, lease.ErrNotFound
+	case err != nil:
+		return lease.Binding{}, fmt.Errorf("reading the lease of %s: %w", addr, err)
+	}
+	return Usable(l)
+}
+
 // List implements lease.Store, 500 Leases a page when Paged. A Lease that does not
 // read as a binding fails the list: the engine must not start on a partial
 // picture of which addresses are taken.

@@ -11,13 +11,15 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/limit"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/wire"
 )
 
 // benchEngine is an engine over a /8 with one pool of 16 million
-// addresses, so b.N clients never run it dry.
-func benchEngine(b *testing.B) *Engine {
+// addresses, so b.N clients never run it dry; without rate limits, as its
+// clock stands still.
+func benchEngine(b *testing.B, opts ...Option) *Engine {
 	sn := &config.Subnet{Name: "big", Prefix: netip.MustParsePrefix("10.0.0.0/8"), ServerID: serverIP, Interfaces: []string{"eth1"},
 		LeaseTimes: config.LeaseTimes{Default: time.Hour},
 		Options:    options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, DNSServers: []netip.Addr{ip("10.0.0.2")}, DomainName: "corp.example"},
@@ -26,7 +28,7 @@ func benchEngine(b *testing.B) *Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := New(lease.NewMemory(), WithClock(&fakeClock{t: t0}))
+	e := New(lease.NewMemory(), append([]Option{WithClock(&fakeClock{t: t0}), WithSettings(Settings{NoLimits: true})}, opts...)...)
 	e.SetSnapshot(s)
 	if err := e.Load(context.Background()); err != nil {
 		b.Fatal(err)
@@ -42,8 +44,16 @@ func setClient(m *dhcpv4.DHCPv4, i int) {
 // BenchmarkEngineDORA measures one DISCOVER-OFFER-REQUEST-ACK through the
 // engine and the memory store, for a new client each time: ns/op and
 // allocs/op are per DORA (two messages).
-func BenchmarkEngineDORA(b *testing.B) {
-	e := benchEngine(b)
+func BenchmarkEngineDORA(b *testing.B) { benchDORA(b, benchEngine(b)) }
+
+// BenchmarkEngineDORAWithLimits is BenchmarkEngineDORA with both rate
+// limits on (set too high to bite): their cost per DORA.
+func BenchmarkEngineDORAWithLimits(b *testing.B) {
+	high := &limit.Rate{PerSecond: 1e12, Burst: 1e12}
+	benchDORA(b, benchEngine(b, WithSettings(Settings{ClientRate: high, LinkRate: high})))
+}
+
+func benchDORA(b *testing.B, e *Engine) {
 	ctx := context.Background()
 	hw := net.HardwareAddr{2, 0, 0, 0, 0, 0}
 	prl := dhcpv4.WithRequestedOptions(dhcpv4.OptionSubnetMask, dhcpv4.OptionRouter, dhcpv4.OptionDomainNameServer, dhcpv4.OptionDomainName)

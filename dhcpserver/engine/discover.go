@@ -30,6 +30,12 @@ func (t *txn) discover() (*Reply, Result) {
 			t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
 			return nil, t.silent("noFreeAddress")
 		}
+		if !t.settled(addr) {
+			if try+1 >= t.e.set.ProbeTries {
+				return nil, t.silent("storeUnavailable")
+			}
+			continue
+		}
 		if t.inUse(addr) {
 			if try+1 >= t.e.set.ProbeTries {
 				return nil, t.silent("probeConflicts")

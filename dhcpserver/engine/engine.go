@@ -54,15 +54,15 @@ type Settings struct {
 	// ProbeTries is how many addresses a DISCOVER may probe before it gives
 	// up (default 4).
 	ProbeTries int
-	// ClientRate limits the messages of one client identity (default
-	// DefaultClientRate); a client over it gets silence.
-	ClientRate limit.Rate
+	// ClientRate limits the messages of one client identity; a client
+	// over it gets silence. Nil: DefaultClientRate; a zero Rate: none.
+	ClientRate *limit.Rate
 	// LinkRate limits, per relay or interface, the messages that may bind
 	// a client that has no binding yet: DISCOVERs, and REQUESTs of clients
-	// without one (default DefaultLinkRate). Renewals of bound clients
-	// never count.
-	LinkRate limit.Rate
-	// NoLimits turns both limits off (benchmarks).
+	// without one. Renewals of bound clients never count. Nil:
+	// DefaultLinkRate; a zero Rate: none.
+	LinkRate *limit.Rate
+	// NoLimits turns both limits off, whatever they say.
 	NoLimits bool
 }
 
@@ -92,14 +92,14 @@ func (s Settings) withDefaults() Settings {
 	if s.ProbeTries == 0 {
 		s.ProbeTries = 4
 	}
-	if s.ClientRate == (limit.Rate{}) {
-		s.ClientRate = DefaultClientRate
+	if s.ClientRate == nil {
+		s.ClientRate = &DefaultClientRate
 	}
-	if s.LinkRate == (limit.Rate{}) {
-		s.LinkRate = DefaultLinkRate
+	if s.LinkRate == nil {
+		s.LinkRate = &DefaultLinkRate
 	}
 	if s.NoLimits {
-		s.ClientRate, s.LinkRate = limit.Rate{}, limit.Rate{}
+		s.ClientRate, s.LinkRate = &limit.Rate{}, &limit.Rate{}
 	}
 	return s
 }
@@ -114,6 +114,7 @@ type Engine struct {
 	observer Observer
 	set      Settings
 	ready    atomic.Bool
+	partial  atomic.Bool
 	clients  *limit.Limiter
 	links    *limit.Limiter
 }
@@ -143,8 +144,8 @@ func New(store lease.Store, opts ...Option) *Engine {
 	}
 	e.set = e.set.withDefaults()
 	e.alloc = alloc.New(e.set.OfferHold)
-	e.clients = limit.New(e.set.ClientRate, limiterKeys)
-	e.links = limit.New(e.set.LinkRate, limiterKeys)
+	e.clients = limit.New(*e.set.ClientRate, limiterKeys)
+	e.links = limit.New(*e.set.LinkRate, limiterKeys)
 	return e
 }
 
@@ -169,11 +170,29 @@ func (e *Engine) Load(ctx context.Context) error {
 
 // SetLoaded marks the engine loaded without Load, for a caller that has
 // fed every stored binding to the Allocator itself (the lease watcher
-// does, from its informer's initial list).
-func (e *Engine) SetLoaded() { e.ready.Store(true) }
+// does, from its informer's initial list). It ends partial service.
+func (e *Engine) SetLoaded() {
+	e.ready.Store(true)
+	e.partial.Store(false)
+}
 
-// Ready reports whether the engine has its bindings and a snapshot.
-func (e *Engine) Ready() bool { return e.ready.Load() && e.snap.Load() != nil }
+// SetPartial lets the engine serve before it has every stored binding, as
+// when the Store cannot list them all: before it decides on an address it
+// knows nothing of, it asks the Store for that address (Store.Lookup), and
+// every new binding is an atomic claim, so no address goes to two
+// clients. SetLoaded ends it.
+func (e *Engine) SetPartial() {
+	if !e.ready.Load() {
+		e.partial.Store(true)
+	}
+}
+
+// Partial reports whether the engine serves without every stored binding.
+func (e *Engine) Partial() bool { return e.partial.Load() }
+
+// Ready reports whether the engine has its bindings, or serves partially,
+// and has a snapshot.
+func (e *Engine) Ready() bool { return (e.ready.Load() || e.partial.Load()) && e.snap.Load() != nil }
 
 // Allocator returns the engine's allocator, for status and revocations.
 func (e *Engine) Allocator() *alloc.Allocator { return e.alloc }

@@ -21,6 +21,9 @@ func (t *txn) decline() (*Reply, Result) {
 	if r.serverID.IsValid() && r.serverID != t.sid {
 		return nil, t.silent("otherServer")
 	}
+	if !t.known(addr) {
+		return nil, t.silent("storeUnavailable")
+	}
 	b, ok := t.e.alloc.At(addr)
 	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
 		return nil, t.silent("notClientsAddress")
@@ -45,6 +48,9 @@ func (t *txn) release() (*Reply, Result) {
 	}
 	if r.serverID.IsValid() && r.serverID != t.sid {
 		return nil, t.silent("otherServer")
+	}
+	if !t.known(r.ciaddr) {
+		return nil, t.silent("storeUnavailable")
 	}
 	b, ok := t.e.alloc.At(r.ciaddr)
 	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {

@@ -79,6 +79,9 @@ func (t *txn) renewing() (*Reply, Result) {
 // subnet is authoritative, and silence otherwise, since another server
 // may know it.
 func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
+	if !t.known(addr) {
+		return nil, t.silent("storeUnavailable")
+	}
 	if t.res != nil && t.res.Addr != addr && t.e.alloc.Available(t.res.Addr, t.r.client, t.now) {
 		return t.nak("reservedElsewhere")
 	}
@@ -192,6 +195,9 @@ func (t *txn) sameDetails(prev *lease.Binding) bool {
 func (t *txn) commit(b lease.Binding) (lease.Binding, error) {
 	nb, err := t.e.store.Commit(t.ctx, b)
 	var ce *lease.ConflictError
+	if errors.As(err, &ce) && ce.Holder == nil {
+		t.holdUnknown(b.Addr)
+	}
 	if errors.As(err, &ce) && ce.Holder != nil {
 		h := ce.Holder
 		t.e.alloc.Observe(*h)
@@ -205,6 +211,15 @@ func (t *txn) commit(b lease.Binding) (lease.Binding, error) {
 		}
 	}
 	return nb, err
+}
+
+// holdUnknown keeps an address out of service for the probation period,
+// here only, when the Store holds it for a binding it cannot read: the
+// next client is offered another instead of this one again.
+func (t *txn) holdUnknown(addr netip.Addr) {
+	held := lease.Binding{Subnet: t.sn.Name, Addr: addr, State: lease.Declined, Start: t.now, Renewed: t.now,
+		Expires: t.now.Add(t.e.set.Probation)}
+	t.e.alloc.Observe(held)
 }
 
 // commitFailed answers a request whose commit failed. An address another

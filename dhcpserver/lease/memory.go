@@ -108,6 +108,14 @@ func (m *Memory) List(_ context.Context) ([]Binding, error) {
 	return out, nil
 }
 
+// Lookup implements Store.
+func (m *Memory) Lookup(_ context.Context, subnet string, addr netip.Addr) (Binding, error) {
+	if b, ok := m.Get(subnet, addr); ok {
+		return b, nil
+	}
+	return Binding{}, ErrNotFound
+}
+
 // Get returns the stored binding of an address, for tests.
 func (m *Memory) Get(subnet string, addr netip.Addr) (Binding, bool) {
 	m.mu.Lock()

@@ -34,11 +34,17 @@ import (
 // returns ErrNotFound when it is already gone. List returns every stored
 // binding, for rebuilding state at start; it fails rather than return a
 // partial list.
+//
+// Lookup reads the binding stored for one address from the Store itself,
+// for an engine that serves before it could list every binding. It
+// returns ErrNotFound when none is stored; any other error means the
+// address may be held and must not be handed out on the strength of it.
 type Store interface {
 	Commit(ctx context.Context, b Binding) (Binding, error)
 	Release(ctx context.Context, b Binding) (Binding, error)
 	Delete(ctx context.Context, b Binding) error
 	List(ctx context.Context) ([]Binding, error)
+	Lookup(ctx context.Context, subnet string, addr netip.Addr) (Binding, error)
 }
 
 // ErrConflict is matched by every *ConflictError: another writer holds the

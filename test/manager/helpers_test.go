@@ -24,7 +24,7 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	ctrl.SetLogger(logr.Discard())
-	testenv.Main(m, &env)
+	testenv.Main(m, &env, testenv.Restartable())
 }
 
 // Loopback addresses of this package: servers on 127.0.1.1 and 127.0.1.3,
@@ -124,7 +124,8 @@ func (m *manager) waitReady(t *testing.T) {
 			t.Fatalf("manager exited: %v", m.err)
 		default:
 		}
-		resp, err := http.Get("http://" + m.probe + "/readyz")
+		// The check the kubelet probes: serving, if perhaps degraded.
+		resp, err := http.Get("http://" + m.probe + "/readyz/dhcp")
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

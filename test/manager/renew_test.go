@@ -35,7 +35,7 @@ func TestRenewalWritesAmortised(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 4 s leases, so clients reach T1 (2 s) many times in a short test.
-	sn.Spec.LeaseTime = &dhcpv1alpha1.LeaseTimes{Default: &metav1.Duration{Duration: 4 * time.Second}, Min: &metav1.Duration{Duration: time.Second}}
+	sn.Spec.LeaseTime = &dhcpv1alpha1.LeaseTimes{Default: &metav1.Duration{Duration: 4 * time.Second}, Min: &metav1.Duration{Duration: 4 * time.Second}}
 	if err := env.Client.Update(ctx, sn); err != nil {
 		t.Fatal(err)
 	}

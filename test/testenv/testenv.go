@@ -7,7 +7,9 @@ package testenv
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -223,4 +225,31 @@ func WaitReady(url string, within time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("%s not ready within %s", url, within)
+}
+
+// EtcdPut writes value at key straight into the control plane's etcd,
+// through its JSON gateway, as a record restored from a bad backup or
+// written by an older version could be: the apiserver never sees it.
+func (e *Env) EtcdPut(key, value string) error {
+	return e.etcd("/v3/kv/put", fmt.Sprintf(`{"key":%q,"value":%q}`, b64(key), b64(value)))
+}
+
+// EtcdDelete deletes key from the control plane's etcd.
+func (e *Env) EtcdDelete(key string) error {
+	return e.etcd("/v3/kv/deleterange", fmt.Sprintf(`{"key":%q}`, b64(key)))
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func (e *Env) etcd(path, body string) error {
+	resp, err := http.Post(e.env.ControlPlane.Etcd.URL.String()+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		out, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("etcd %s: %s: %s", path, resp.Status, out)
+	}
+	return nil
 }

@@ -151,20 +151,22 @@ func Run(ctx context.Context, o Options) error {
 		metrics.Skipped.WithLabelValues(resource).Inc()
 		o.Log.Error(err, "skipping a stored object that names nothing", "resource", resource)
 	}
+	leaseLists := &controllers.ListFailures{}
 	newInformer, err := decode.NewInformerFunc(cfg, dhcpv1alpha1.GroupVersion, o.Namespace,
-		append([]decode.Kind{leasestore.Kind}, controllers.ConfigKinds...), skipped)
+		append([]decode.Kind{leasestore.Kind}, controllers.ConfigKinds...), skipped, leaseLists.Failed)
 	if err != nil {
 		return err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: Scheme(),
 		Logger: o.Log,
-		// Nothing reads managedFields; cached Leases keep only what a
-		// binding needs (100,000 of them are the bulk of the heap).
+		// Nothing reads managedFields. Leases have a cache of their own
+		// (leaseCache): a Lease list that cannot finish must not hold up
+		// the configuration, and the manager's cache waits for all it
+		// holds.
 		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}},
-			DefaultTransform: cache.TransformStripManagedFields(),
-			ByObject:         map[client.Object]cache.ByObject{&dhcpv1alpha1.Lease{}: {Transform: leasestore.Compact}},
-			NewInformer:      newInformer},
+			DefaultTransform: cache.TransformStripManagedFields(), NewInformer: newInformer},
+		Client:                        client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&dhcpv1alpha1.Lease{}}}},
 		Metrics:                       metricsOptions(o),
 		HealthProbeBindAddress:        o.ProbeAddr,
 		PprofBindAddress:              o.PprofAddr,
@@ -179,7 +181,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	w, err := wire(mgr, cfg, o)
+	leases, err := leaseCache(mgr, o, newInformer)
+	if err != nil {
+		return err
+	}
+	w, err := wire(mgr, cfg, o, leases, leaseLists)
 	if err != nil {
 		return err
 	}
@@ -188,6 +194,23 @@ func Run(ctx context.Context, o Options) error {
 	}
 	o.Log.Info("starting", "namespace", o.Namespace, "interfaces", o.Interfaces, "leaseStore", o.LeaseStore, "leaderElection", o.LeaderElect)
 	return mgr.Start(ctx)
+}
+
+// leaseCache returns a cache of the namespace's Leases, each kept as a
+// binding needs it (100,000 of them are the bulk of the heap), and adds
+// it to the manager.
+func leaseCache(mgr manager.Manager, o Options, newInformer decode.InformerFunc) (cache.Cache, error) {
+	c, err := cache.New(mgr.GetConfig(), cache.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		DefaultNamespaces: map[string]cache.Config{o.Namespace: {}},
+		ByObject:          map[client.Object]cache.ByObject{&dhcpv1alpha1.Lease{}: {Transform: leasestore.Compact}},
+		NewInformer:       newInformer})
+	if err != nil {
+		return nil, fmt.Errorf("creating the lease cache: %w", err)
+	}
+	if err := mgr.Add(c); err != nil {
+		return nil, fmt.Errorf("adding the lease cache: %w", err)
+	}
+	return c, nil
 }
 
 // metricsOptions serves metrics as the options say: over HTTPS with a
@@ -217,11 +240,11 @@ type wired struct {
 	health *controllers.StoreHealth
 }
 
-func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
+func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cache, leaseLists *controllers.ListFailures) (*wired, error) {
 	metrics := sharedMetrics()
 	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.InNetns, 10*time.Second)
 	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace, Interfaces: ifaces}
-	store, err := newStore(mgr, cfg, o, cr)
+	store, err := newStore(mgr, cfg, o, cr, leaseCache)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +268,8 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options) (*wired, error) {
 	health := &controllers.StoreHealth{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Interval: 5 * time.Second, Metrics: metrics}
 	eng := engine.New(metrics.InstrumentStore(store, health), opts...)
 	cr.Sink = eng
-	leases := &controllers.LeaseWatcher{Cache: mgr.GetCache(), Bindings: eng.Allocator(), Engine: eng, Recorder: recorder, Metrics: metrics}
+	leases := &controllers.LeaseWatcher{Cache: leaseCache, Bindings: eng.Allocator(), Engine: eng, Recorder: recorder,
+		Metrics: metrics, ListFailures: leaseLists, Partial: eng.Partial}
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
 		Recorder: recorder, Metrics: metrics, Interval: o.StatusInterval, Leases: leases, Store: health}
 	cr.Built = status.SetBuilt
@@ -290,7 +314,7 @@ func workers(o Options) int {
 }
 
 // newStore returns the lease store the options name.
-func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.ConfigReconciler) (lease.Store, error) {
+func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.ConfigReconciler, leaseCache cache.Cache) (lease.Store, error) {
 	switch o.LeaseStore {
 	case "memory":
 		return lease.NewMemory(), nil
@@ -301,7 +325,7 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.
 		if err != nil {
 			return nil, fmt.Errorf("creating the lease client: %w", err)
 		}
-		return &leasestore.Store{Client: direct, Lister: mgr.GetCache(), Namespace: o.Namespace, SubnetUID: cr.SubnetUID}, nil
+		return &leasestore.Store{Client: direct, Lister: leaseCache, Namespace: o.Namespace, SubnetUID: cr.SubnetUID}, nil
 	}
 	return nil, fmt.Errorf("--lease-store %q: want kubernetes or memory", o.LeaseStore)
 }
@@ -309,14 +333,23 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.
 // addProbes adds liveness and readiness. The check "dhcp" (the kubelet's
 // readiness probe, /readyz/dhcp) passes once every Lease is loaded and a
 // configuration is served, and, on the leader, the listeners are open.
-// The check "store" fails while Lease writes fail: /readyz then shows
-// degraded service to an operator, while the kubelet keeps routing to a
-// replica that still ACKs renewals.
+// The checks "store" (Lease writes fail) and "leases" (the Leases cannot be
+// listed, so the engine serves partially) show degraded service to an
+// operator at /readyz, while the kubelet keeps routing to a replica that
+// still ACKs renewals.
 func addProbes(mgr manager.Manager, w *wired, o Options) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("store", func(*http.Request) error { return w.health.Check() }); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("leases", func(*http.Request) error {
+		if w.engine.Partial() {
+			return errors.New("serving partially: kube-apiserver cannot list the Leases (see the log and the Subnets' UnusableLeases condition); each address is looked up on its own")
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return mgr.AddReadyzCheck("dhcp", func(*http.Request) error {

@@ -101,7 +101,9 @@ func (k *kubedhcpServer) startProcess() error {
 	}
 	defer func() { _ = logf.Close() }()
 	args := []string{"--namespace", k.ns, "--lease-store", k.store, "--metrics-bind-address", "0",
-		"--health-probe-bind-address", probeAddr, "--pprof-bind-address", pprofAddr, "--ping-check=false"}
+		"--health-probe-bind-address", probeAddr, "--pprof-bind-address", pprofAddr, "--ping-check=false",
+		// perfdhcp is one relay flooding new clients: measure the server, not its limits.
+		"--client-rate=0", "--new-client-rate=0"}
 	if k.workers > 0 {
 		args = append(args, "--workers", fmt.Sprint(k.workers))
 	}

@@ -88,8 +88,8 @@ func startLeaseServer(o opts, ns string, leaseTime time.Duration) (*kubedhcpServ
 	return k, k.startProcess()
 }
 
-// allowShortLeases lowers the bench Subnet's minimum lease time to one
-// second.
+// allowShortLeases lowers the bench Subnet's minimum lease time to the
+// shortest there is, 4 seconds.
 func allowShortLeases(env *testenv.Env, ns string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -97,6 +97,6 @@ func allowShortLeases(env *testenv.Env, ns string) error {
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "bench"}, sn); err != nil {
 		return err
 	}
-	sn.Spec.LeaseTime.Min = &metav1.Duration{Duration: time.Second}
+	sn.Spec.LeaseTime.Min = &metav1.Duration{Duration: 4 * time.Second}
 	return env.Client.Update(ctx, sn)
 }

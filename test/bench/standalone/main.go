@@ -43,7 +43,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	e := engine.New(lease.NewMemory())
+	e := engine.New(lease.NewMemory(), engine.WithSettings(engine.Settings{NoLimits: true})) // a load generator is one flooding relay
 	e.SetSnapshot(snap)
 	if err := e.Load(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, err)

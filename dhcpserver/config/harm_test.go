@@ -1,0 +1,145 @@
+package config
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
+)
+
+// lab is a valid subnet: 10.0.0.0/24, server 10.0.0.2, pool .10-.19.
+func lab() *Subnet {
+	return &Subnet{Name: "lab", Prefix: netip.MustParsePrefix("10.0.0.0/24"), ServerID: ip("10.0.0.2"),
+		Interfaces: []string{"eth1"}, Pools: []*Pool{pool("dyn", "10.0.0.10", "10.0.0.19")}}
+}
+
+func res(name, addr string, last byte) *Reservation {
+	return &Reservation{Name: name, MAC: net.HardwareAddr{2, 0, 0, 0, 0, last}, Addr: ip(addr)}
+}
+
+// Configuration that would hand out harm is left out, with the field named;
+// the rest of its subnet is served.
+func TestAssembleLeavesOutHarm(t *testing.T) {
+	big := strings.Repeat("x", 250)
+	tests := []struct {
+		name   string
+		change func(sn *Subnet)
+		kind   string
+		obj    string
+		class  FaultClass
+		want   string
+	}{
+		{"lease time past the longest", func(sn *Subnet) { sn.LeaseTimes = LeaseTimes{Default: 2000000 * time.Hour, Max: 2000000 * time.Hour} },
+			KindSubnet, "lab", Invalid, "spec.leaseTime.default: 2000000h0m0s is not from 4s to 87600h0m0s"},
+		{"lease time under the shortest", func(sn *Subnet) { sn.LeaseTimes = LeaseTimes{Default: time.Nanosecond} },
+			KindSubnet, "lab", Invalid, "spec.leaseTime.default: 1ns is not from 4s"},
+		{"pool lease time past the longest", func(sn *Subnet) { sn.Pools[0].LeaseTimes = LeaseTimes{Max: 100000 * time.Hour} },
+			KindPool, "dyn", Invalid, "spec.leaseTime.max: 100000h0m0s is not from 4s"},
+		{"renew under a second", func(sn *Subnet) { sn.LeaseTimes = LeaseTimes{Renew: time.Millisecond} },
+			KindSubnet, "lab", Invalid, "spec.leaseTime.renew: 1ms is not from 1s"},
+		{"reservation on the network address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.0", 1)} },
+			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.0 is the network address of subnet lab"},
+		{"reservation on the broadcast address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.255", 1)} },
+			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.255 is the broadcast address of subnet lab"},
+		{"reservation on the server's address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.2", 1)} },
+			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.2 is the server identifier of subnet lab"},
+		{"custom option replacing the mask", func(sn *Subnet) {
+			sn.Pools[0].Options = options.Options{Custom: []options.Custom{{Code: 1, Type: "ip", Value: "255.0.0.0"}}}
+		}, KindPool, "dyn", Invalid, "spec.customOptions[0].code: 1 is set by the server"},
+		{"custom option beside typed routers", func(sn *Subnet) {
+			sn.Options = options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, Custom: []options.Custom{{Code: 3, Type: "ip", Value: "10.0.0.9"}}}
+		}, KindSubnet, "lab", Invalid, "spec.customOptions[0].code: 3 is also set by options.routers"},
+		{"custom lease time", func(sn *Subnet) {
+			sn.Options = options.Options{Custom: []options.Custom{{Code: 51, Type: "uint32", Value: "4294967295"}}}
+		}, KindSubnet, "lab", Invalid, "spec.customOptions[0].code: 51 is set by the server"},
+		{"custom boot file beside boot rules", func(sn *Subnet) {
+			sn.Boot = &Boot{Rules: []BootRule{{File: "ipxe.efi"}}}
+			sn.Options = options.Options{Custom: []options.Custom{{Code: 67, Type: "text", Value: "other.efi"}}}
+		}, KindSubnet, "lab", Invalid, "spec.customOptions[0].code: 67 is also set by spec.boot"},
+		{"pool with every address excluded", func(sn *Subnet) { sn.Pools[0].Excluded = []Range{{ip("10.0.0.10"), ip("10.0.0.19")}} },
+			KindPool, "dyn", Invalid, "spec.ranges: no address to hand out"},
+		{"pool of reserved addresses only", func(sn *Subnet) {
+			sn.Pools = []*Pool{pool("one", "10.0.0.10", "10.0.0.10")}
+			sn.Reservations = []*Reservation{res("r", "10.0.0.10", 1)}
+		}, KindPool, "one", Invalid, "spec.ranges: no address to hand out"},
+		{"required options too large for a small reply", func(sn *Subnet) {
+			sn.Options = options.Options{DomainName: big}
+			sn.Reservations = []*Reservation{res("r", "10.0.0.5", 1)}
+			sn.Reservations[0].Hostname = big
+		}, KindReservation, "r", Invalid, "spec.options: the subnet mask, routers, DNS servers, domain name and host name take"},
+		{"options larger than a small reply", func(sn *Subnet) {
+			sn.Options = options.Options{Custom: []options.Custom{{Code: 224, Type: "text", Value: big}, {Code: 225, Type: "text", Value: big}}}
+		}, KindSubnet, "lab", Warning, "spec.customOptions: the options take 510 octets, more than the 403"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sn := lab()
+			tt.change(sn)
+			snap, faults := Assemble(Env{}, sn)
+			var got *Fault
+			for i := range faults {
+				if faults[i].Kind == tt.kind && faults[i].Name == tt.obj {
+					got = &faults[i]
+				}
+			}
+			if got == nil || got.Class != tt.class || !strings.Contains(got.Err.Error(), tt.want) {
+				t.Fatalf("faults %v, want %s %s (class %d): %s", faults, tt.kind, tt.obj, tt.class, tt.want)
+			}
+			served := snap.Subnet("lab") != nil
+			if wantServed := tt.kind != KindSubnet || tt.class == Warning; served != wantServed {
+				t.Errorf("subnet served %t, want %t", served, wantServed)
+			}
+		})
+	}
+}
+
+// The server's own address is never in a pool, whatever the ranges say.
+func TestServerIdentifierOutOfPools(t *testing.T) {
+	sn := lab()
+	sn.Pools = []*Pool{pool("all", "10.0.0.1", "10.0.0.254")}
+	snap, err := New(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := snap.Subnet("lab").Pools[0]
+	if p.Contains(ip("10.0.0.2")) || !p.Contains(ip("10.0.0.3")) || p.Size() != 253 {
+		t.Errorf("pool holds the server identifier or lost others: size %d", p.Size())
+	}
+}
+
+// A subnet naming an interface the server does not serve on is left out.
+func TestAssembleChecksInterfaces(t *testing.T) {
+	sn := lab()
+	sn.Interfaces = []string{"eth1", "eth9"}
+	snap, faults := Assemble(Env{Interface: func(n string) bool { return n == "eth1" }}, sn)
+	if snap.Subnet("lab") != nil || len(faults) < 2 || faults[0].Class != NoInterface ||
+		!strings.Contains(faults[0].Err.Error(), "spec.interfaces[1]: the server does not serve on interface eth9") {
+		t.Fatalf("faults %v", faults)
+	}
+	if faults[1].Kind != KindPool || faults[1].Class != SubnetLeftOut {
+		t.Errorf("the subnet's pool is not reported left out: %v", faults[1])
+	}
+}
+
+// Lease times are bounded wherever they come from, and never say
+// infinite on the wire.
+func TestLeaseTimeBounds(t *testing.T) {
+	lt := LeaseTimes{Default: time.Hour, Min: time.Minute, Max: MaxLeaseTime}
+	if got := lt.Grant(0xffffffff * time.Second); got != MaxLeaseTime {
+		t.Errorf("Grant(0xffffffff s) = %s, want %s", got, MaxLeaseTime)
+	}
+	if got := (LeaseTimes{Default: time.Nanosecond}).Grant(0); got != MinLeaseTime {
+		t.Errorf("Grant of a 1ns default = %s, want %s", got, MinLeaseTime)
+	}
+	for _, d := range []time.Duration{2000000 * time.Hour, 1<<63 - 1, 0xffffffff * time.Second} {
+		if got := WireSecs(d); got != 0xfffffffe {
+			t.Errorf("WireSecs(%s) = %#x, want 0xfffffffe (never infinite)", d, got)
+		}
+	}
+	if t1, t2 := lt.Timers(MaxLeaseTime); t1 <= 0 || t2 <= t1 || t2 >= MaxLeaseTime {
+		t.Errorf("timers of the longest lease %s, %s", t1, t2)
+	}
+}
