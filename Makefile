@@ -92,6 +92,13 @@ bench: build ## As root, about 10 minutes: kubedhcp (memory and Lease store) aga
 	$(GO) build -o bin/kubedhcp-bench ./test/bench/compare
 	bin/kubedhcp-bench -kubedhcp bin/kubedhcp -out bin/bench-results $(BENCH_ARGS)
 
+.PHONY: flood
+flood: build ## As root, about 2 minutes: perfdhcp floods a 512-address pool with 5,000 MACs while reserved and bound clients renew (rate limits on).
+	@hack/control-plane.sh >/dev/null
+	@hack/install-clients.sh kea-admin
+	$(GO) build -o bin/kubedhcp-bench ./test/bench/compare
+	bin/kubedhcp-bench -kubedhcp bin/kubedhcp -out bin/flood-results -servers "" -renew-clients 0 -startup-leases 0 -profile=false -flood
+
 ##@ Demo
 
 .PHONY: demo

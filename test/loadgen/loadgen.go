@@ -243,8 +243,13 @@ func (c *Client) Try(ctx context.Context, wait time.Duration) Outcome {
 // Renew sends one renewal (RENEWING: ciaddr set, to the server) and
 // returns the reply type, or an error on no reply within wait.
 func (c *Client) Renew(ctx context.Context, wait time.Duration) (dhcpv4.MessageType, error) {
-	m, err := dhcpv4.New(dhcpv4.WithHwAddr(c.hw), dhcpv4.WithMessageType(dhcpv4.MessageTypeRequest),
-		dhcpv4.WithClientIP(c.ack.YourIPAddr), dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	return c.RenewWith(ctx, wait)
+}
+
+// RenewWith is Renew with the request changed by mods.
+func (c *Client) RenewWith(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) (dhcpv4.MessageType, error) {
+	m, err := dhcpv4.New(append([]dhcpv4.Modifier{dhcpv4.WithHwAddr(c.hw), dhcpv4.WithMessageType(dhcpv4.MessageTypeRequest),
+		dhcpv4.WithClientIP(c.ack.YourIPAddr), dhcpv4.WithRelay(c.r.giaddr.AsSlice())}, mods...)...)
 	if err != nil {
 		return 0, err
 	}

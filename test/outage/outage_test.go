@@ -7,6 +7,7 @@ package outage_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"testing"
@@ -61,7 +62,7 @@ func TestApiserverOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stop := runManager(t, ns.Name)
+	stop, probe := runManager(t, ns.Name)
 	defer stop()
 	r, err := loadgen.NewRelay(relay, server)
 	if err != nil {
@@ -82,6 +83,7 @@ func TestApiserverOutage(t *testing.T) {
 	for time.Since(down) < outage-5*time.Second {
 		time.Sleep(5 * time.Second)
 		tally.round(ctx, r, known)
+		checkProbes(t, probe)
 	}
 	time.Sleep(time.Until(down.Add(outage)))
 	t.Logf("apiserver down %s: %d covered renewals ACKed, %d past their stored expiry (silence), %d new clients: %d ACKs, %d NAKs in all",
@@ -118,7 +120,25 @@ func storedExpiry(t *testing.T, ns string) map[netip.Addr]time.Time {
 	return out
 }
 
-func runManager(t *testing.T, ns string) func() {
+// checkProbes: during the outage the replica still serves renewals, so
+// the kubelet's check (/readyz/dhcp) passes and liveness holds, while
+// /readyz shows an operator that Lease writes fail (check store).
+func checkProbes(t *testing.T, probe string) {
+	t.Helper()
+	for path, ok := range map[string]bool{"/readyz/dhcp": true, "/healthz": true, "/readyz": false} {
+		resp, err := http.Get("http://" + probe + path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		_ = resp.Body.Close()
+		if (resp.StatusCode == http.StatusOK) != ok {
+			t.Errorf("%s answered %d during the outage; want OK %t", path, resp.StatusCode, ok)
+		}
+	}
+}
+
+func runManager(t *testing.T, ns string) (func(), string) {
 	o := app.Defaults()
 	o.Namespace, o.DHCPAddr, o.RESTConfig, o.Log = ns, server, env.Config, testLog()
 	o.MetricsAddr = "0"
@@ -136,7 +156,7 @@ func runManager(t *testing.T, ns string) func() {
 		if err := <-done; err != nil {
 			t.Log(err)
 		}
-	}
+	}, o.ProbeAddr
 }
 
 func testLog() logr.Logger { return logr.Discard() }

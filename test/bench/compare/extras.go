@@ -44,6 +44,13 @@ func extras(o opts) (string, error) {
 			return b.String(), err
 		}
 	}
+	if o.flood {
+		s, err := floodBench(o)
+		b.WriteString(s)
+		if err != nil {
+			return b.String(), err
+		}
+	}
 	for _, p := range profiles {
 		b.WriteString(p)
 	}

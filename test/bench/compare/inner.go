@@ -53,7 +53,10 @@ func runInner(o opts) int {
 		}
 		rows = append(rows, r)
 	}
-	report := table(rows, o)
+	report := ""
+	if len(rows) > 0 {
+		report = table(rows, o)
+	}
 	extra, err := extras(o)
 	report += extra
 	fmt.Print("\n" + report)

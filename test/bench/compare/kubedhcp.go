@@ -51,11 +51,14 @@ func sharedControlPlane() (*testenv.Env, error) {
 type kubedhcpServer struct {
 	bin, store string
 	workers    int
-	env        *testenv.Env
-	cmd        *exec.Cmd
-	ns         string
-	runs       int
-	log        string
+	// limits keeps kubedhcp's rate limits on; otherwise they are off, as
+	// perfdhcp is one relay flooding new clients.
+	limits bool
+	env    *testenv.Env
+	cmd    *exec.Cmd
+	ns     string
+	runs   int
+	log    string
 }
 
 func (k *kubedhcpServer) Name() string {
@@ -101,9 +104,10 @@ func (k *kubedhcpServer) startProcess() error {
 	}
 	defer func() { _ = logf.Close() }()
 	args := []string{"--namespace", k.ns, "--lease-store", k.store, "--metrics-bind-address", "0",
-		"--health-probe-bind-address", probeAddr, "--pprof-bind-address", pprofAddr, "--ping-check=false",
-		// perfdhcp is one relay flooding new clients: measure the server, not its limits.
-		"--client-rate=0", "--new-client-rate=0"}
+		"--health-probe-bind-address", probeAddr, "--pprof-bind-address", pprofAddr, "--ping-check=false"}
+	if !k.limits {
+		args = append(args, "--client-rate=0", "--new-client-rate=0")
+	}
 	if k.workers > 0 {
 		args = append(args, "--workers", fmt.Sprint(k.workers))
 	}
@@ -141,13 +145,23 @@ func (k *kubedhcpServer) Teardown() {}
 
 func (k *kubedhcpServer) pid() int { return k.cmd.Process.Pid }
 
+// createNamespace makes namespace ns.
+func createNamespace(env *testenv.Env, ns string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return fmt.Errorf("creating namespace %s: %w", ns, err)
+	}
+	return nil
+}
+
 // createBenchSubnet makes namespace ns holding the bench Subnet and Pool.
 func createBenchSubnet(env *testenv.Env, ns string, leaseTime time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := env.Client
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		return fmt.Errorf("creating namespace %s: %w", ns, err)
+	if err := createNamespace(env, ns); err != nil {
+		return err
 	}
 	sn := &dhcpv1alpha1.Subnet{ObjectMeta: metav1.ObjectMeta{Name: "bench", Namespace: ns}, Spec: dhcpv1alpha1.SubnetSpec{
 		CIDR: benchCIDR, ServerIdentifier: serverIP,

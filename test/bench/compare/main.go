@@ -49,7 +49,7 @@ type opts struct {
 	duration              time.Duration
 	repeats               int
 	startupLeases, renewN int
-	profile               bool
+	profile, flood        bool
 }
 
 func main() {
@@ -62,6 +62,7 @@ func main() {
 	flag.IntVar(&o.renewN, "renew-clients", 2000, "clients bound before the renewal benchmark (0: skip it)")
 	flag.IntVar(&o.startupLeases, "startup-leases", 100000, "Lease objects for the start-up benchmark (0: skip it)")
 	flag.BoolVar(&o.profile, "profile", true, "profile kubedhcp (CPU and allocations) under load")
+	flag.BoolVar(&o.flood, "flood", false, "run the starvation flood: 5,000 MACs on a 512-address pool while reserved and bound clients renew")
 	flag.StringVar(&o.out, "out", "bin/bench-results", "directory for the profiles and the report")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())

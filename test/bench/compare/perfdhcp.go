@@ -54,12 +54,18 @@ func (r result) CPUPerLease() time.Duration {
 // relay (giaddr relayIP) with unique clients, at rate new DORAs a second
 // (and renew renewals a second) for d.
 func perfdhcp(rate, renew int, d time.Duration) (result, error) {
-	args := []string{"netns", "exec", clientNS, "taskset", "-c", clientCPU, "perfdhcp", "-4", "-g", "single",
-		"-l", relayIP, "-r", strconv.Itoa(rate), "-R", "100000000", "-p", strconv.Itoa(int(d.Seconds())), "-W", "500000"}
+	extra := []string{"-R", "100000000"}
 	if renew > 0 {
-		args = append(args, "-f", strconv.Itoa(renew))
+		extra = append(extra, "-f", strconv.Itoa(renew))
 	}
-	args = append(args, serverIP)
+	return perfdhcpArgs(rate, d, extra...)
+}
+
+// perfdhcpArgs runs perfdhcp as perfdhcp does, with extra arguments.
+func perfdhcpArgs(rate int, d time.Duration, extra ...string) (result, error) {
+	args := []string{"netns", "exec", clientNS, "taskset", "-c", clientCPU, "perfdhcp", "-4", "-g", "single",
+		"-l", relayIP, "-r", strconv.Itoa(rate), "-p", strconv.Itoa(int(d.Seconds())), "-W", "500000"}
+	args = append(append(args, extra...), serverIP)
 	srv0, cli0 := rcvbufErrors(""), rcvbufErrors(clientNS)
 	start := time.Now()
 	out, err := exec.Command("ip", args...).CombinedOutput()
