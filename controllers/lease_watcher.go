@@ -146,22 +146,7 @@ func (w *LeaseWatcher) observe(obj any) {
 // skip reports an unusable Lease and holds its address out.
 func (w *LeaseWatcher) skip(l *dhcpv1alpha1.Lease, why error) {
 	subnet, addr := leasestore.Names(l)
-	u := UnusableLease{Name: l.Name, Subnet: subnet, Addr: addr, Why: why.Error()}
-	w.mu.Lock()
-	if w.unusable == nil {
-		w.unusable = map[string]UnusableLease{}
-	}
-	prev, seen := w.unusable[l.Name]
-	w.unusable[l.Name] = u
-	n := len(w.unusable)
-	w.mu.Unlock()
-	if addr.IsValid() {
-		w.Bindings.HoldOut(addr, l.Name)
-	} else {
-		w.Bindings.EndHoldOut(l.Name)
-	}
-	w.gauge(n)
-	if seen && prev == u {
+	if !w.record(UnusableLease{Name: l.Name, Subnet: subnet, Addr: addr, Why: why.Error()}) {
 		return
 	}
 	w.logger.Error(why, "skipping a Lease that cannot be used as a binding; its address is kept out of service while it stays",
@@ -170,6 +155,26 @@ func (w *LeaseWatcher) skip(l *dhcpv1alpha1.Lease, why error) {
 		w.Recorder.Eventf(l, nil, corev1.EventTypeWarning, EventUnusableLease, "Load",
 			"%s; %s is kept out of service until this Lease is deleted or fixed", why, addrOrNone(addr))
 	}
+}
+
+// record remembers an unusable Lease and holds out the address it names;
+// it reports whether that is news.
+func (w *LeaseWatcher) record(u UnusableLease) bool {
+	w.mu.Lock()
+	if w.unusable == nil {
+		w.unusable = map[string]UnusableLease{}
+	}
+	prev, seen := w.unusable[u.Name]
+	w.unusable[u.Name] = u
+	n := len(w.unusable)
+	w.mu.Unlock()
+	if u.Addr.IsValid() {
+		w.Bindings.HoldOut(u.Addr, u.Name)
+	} else {
+		w.Bindings.EndHoldOut(u.Name)
+	}
+	w.gauge(n)
+	return !seen || prev != u
 }
 
 func addrOrNone(a netip.Addr) string {
@@ -252,19 +257,7 @@ func corruptKeys(err error) []string {
 }
 
 func (w *LeaseWatcher) skipUnlisted(u UnusableLease) {
-	w.mu.Lock()
-	if w.unusable == nil {
-		w.unusable = map[string]UnusableLease{}
-	}
-	_, seen := w.unusable[u.Name]
-	w.unusable[u.Name] = u
-	n := len(w.unusable)
-	w.mu.Unlock()
-	if u.Addr.IsValid() {
-		w.Bindings.HoldOut(u.Addr, u.Name)
-	}
-	w.gauge(n)
-	if !seen {
+	if w.record(u) {
 		w.logger.Error(errors.New(u.Why), "skipping a Lease kube-apiserver cannot read; its address is kept out of service",
 			"lease", u.Name, "subnet", u.Subnet, "ip", u.Addr.String())
 	}

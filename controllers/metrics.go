@@ -46,7 +46,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Addresses: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_pool_addresses",
 			Help: "Addresses of each pool by state: total, bound, declined, offered, free."}, []string{"subnet", "pool", "state"}),
 		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_rate_limited_total",
-			Help: "Messages left unanswered because a rate limit bit: clientRateLimited (one client), linkRateLimited (new clients of one relay or interface)."}, []string{"limit"}),
+			Help: "Messages left unanswered because a rate limit bit: clientRateLimited (one client), " +
+				"linkRateLimited (new clients of one relay or interface)."}, []string{"limit"}),
 	}
 	m.Skipped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_stored_objects_skipped_total",
 		Help: "Stored objects left out of a list or watch because not even their metadata could be read, by resource."}, []string{"resource"})

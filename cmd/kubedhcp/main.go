@@ -24,11 +24,15 @@ func main() {
 	flag.StringVar(&o.Namespace, "namespace", app.OwnNamespace(), "Namespace whose Subnets, Pools and Reservations are served, and where Leases are written.")
 	flag.StringVar(&interfaces, "interfaces", "", "Comma-separated host interfaces to answer directly attached clients on; empty: every interface.")
 	flag.StringVar(&dhcpAddr, "dhcp-address", o.DHCPAddr.String(), "Address and port the DHCP listeners bind.")
-	flag.IntVar(&o.Workers, "workers", 0, "DHCP workers per listener; 0: 256 with the Lease store (commits wait on the apiserver), else two per CPU, at least 4.")
+	flag.IntVar(&o.Workers, "workers", 0, "DHCP workers per listener; 0: 256 with the Lease store (commits wait on the "+
+		"apiserver), else two per CPU, at least 4.")
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address of the Prometheus metrics endpoint; 0 disables it.")
-	flag.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "Serve metrics over HTTPS to clients the apiserver authenticates and authorizes (get on /metrics); false: plain HTTP to anyone who can reach the address.")
-	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "", "Address to serve net/http/pprof on (CPU and allocation profiles), unauthenticated: keep it on 127.0.0.1; empty: off.")
-	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the liveness and readiness probes; the kubelet of a host-network pod reaches 127.0.0.1.")
+	flag.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "Serve metrics over HTTPS to clients the apiserver authenticates and authorizes (get on "+
+		"/metrics); false: plain HTTP to anyone who can reach the address.")
+	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "", "Address to serve net/http/pprof on (CPU and allocation profiles), "+
+		"unauthenticated: keep it on 127.0.0.1; empty: off.")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the liveness and readiness probes; the kubelet of a "+
+		"host-network pod reaches 127.0.0.1.")
 	flag.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader; only the leader answers DHCP, standbys keep their caches warm.")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
 	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver, Lease writes aside.")
@@ -41,9 +45,11 @@ func main() {
 	flag.DurationVar(&o.Engine.Probation, "probation", 0, "How long a declined or conflicting address stays out of service (default 1h).")
 	flag.DurationVar(&o.Retention, "lease-retention", o.Retention, "How long Released and Expired Leases are kept before they are deleted.")
 	clientRate, linkRate := engine.DefaultClientRate, engine.DefaultLinkRate
-	flag.Float64Var(&clientRate.PerSecond, "client-rate", clientRate.PerSecond, "Messages a second one client (client identifier or MAC) may send on average; more get no answer. 0: no limit.")
+	flag.Float64Var(&clientRate.PerSecond, "client-rate", clientRate.PerSecond, "Messages a second one client (client identifier or MAC) may send on "+
+		"average; more get no answer. 0: no limit.")
 	flag.Float64Var(&clientRate.Burst, "client-burst", clientRate.Burst, "Messages one client may send at once.")
-	flag.Float64Var(&linkRate.PerSecond, "new-client-rate", linkRate.PerSecond, "New clients (DISCOVERs, and REQUESTs of clients without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
+	flag.Float64Var(&linkRate.PerSecond, "new-client-rate", linkRate.PerSecond, "New clients (DISCOVERs, and REQUESTs of clients "+
+		"without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
 	flag.Float64Var(&linkRate.Burst, "new-client-burst", linkRate.Burst, "New clients one relay or interface may bring at once.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)

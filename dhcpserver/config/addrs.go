@@ -128,14 +128,3 @@ func (s rangeSet) minus(t rangeSet) rangeSet {
 	}
 	return out
 }
-
-// overlaps reports whether any address lies in both s and t.
-func (s rangeSet) overlaps(t rangeSet) bool {
-	for _, x := range t {
-		i := sort.Search(len(s), func(i int) bool { return s[i].hi >= x.lo })
-		if i < len(s) && s[i].lo <= x.hi {
-			return true
-		}
-	}
-	return false
-}

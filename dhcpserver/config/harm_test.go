@@ -16,8 +16,9 @@ func lab() *Subnet {
 		Interfaces: []string{"eth1"}, Pools: []*Pool{pool("dyn", "10.0.0.10", "10.0.0.19")}}
 }
 
-func res(name, addr string, last byte) *Reservation {
-	return &Reservation{Name: name, MAC: net.HardwareAddr{2, 0, 0, 0, 0, last}, Addr: ip(addr)}
+// res is reservation r of addr for MAC 02:00:00:00:00:01.
+func res(addr string) *Reservation {
+	return &Reservation{Name: "r", MAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, Addr: ip(addr)}
 }
 
 // Configuration that would hand out harm is left out, with the field named;
@@ -40,11 +41,11 @@ func TestAssembleLeavesOutHarm(t *testing.T) {
 			KindPool, "dyn", Invalid, "spec.leaseTime.max: 100000h0m0s is not from 4s"},
 		{"renew under a second", func(sn *Subnet) { sn.LeaseTimes = LeaseTimes{Renew: time.Millisecond} },
 			KindSubnet, "lab", Invalid, "spec.leaseTime.renew: 1ms is not from 1s"},
-		{"reservation on the network address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.0", 1)} },
+		{"reservation on the network address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("10.0.0.0")} },
 			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.0 is the network address of subnet lab"},
-		{"reservation on the broadcast address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.255", 1)} },
+		{"reservation on the broadcast address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("10.0.0.255")} },
 			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.255 is the broadcast address of subnet lab"},
-		{"reservation on the server's address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("r", "10.0.0.2", 1)} },
+		{"reservation on the server's address", func(sn *Subnet) { sn.Reservations = []*Reservation{res("10.0.0.2")} },
 			KindReservation, "r", Invalid, "spec.ipAddress: 10.0.0.2 is the server identifier of subnet lab"},
 		{"custom option replacing the mask", func(sn *Subnet) {
 			sn.Pools[0].Options = options.Options{Custom: []options.Custom{{Code: 1, Type: "ip", Value: "255.0.0.0"}}}
@@ -63,11 +64,11 @@ func TestAssembleLeavesOutHarm(t *testing.T) {
 			KindPool, "dyn", Invalid, "spec.ranges: no address to hand out"},
 		{"pool of reserved addresses only", func(sn *Subnet) {
 			sn.Pools = []*Pool{pool("one", "10.0.0.10", "10.0.0.10")}
-			sn.Reservations = []*Reservation{res("r", "10.0.0.10", 1)}
+			sn.Reservations = []*Reservation{res("10.0.0.10")}
 		}, KindPool, "one", Invalid, "spec.ranges: no address to hand out"},
 		{"required options too large for a small reply", func(sn *Subnet) {
 			sn.Options = options.Options{DomainName: big}
-			sn.Reservations = []*Reservation{res("r", "10.0.0.5", 1)}
+			sn.Reservations = []*Reservation{res("10.0.0.5")}
 			sn.Reservations[0].Hostname = big
 		}, KindReservation, "r", Invalid, "spec.options: the subnet mask, routers, DNS servers, domain name and host name take"},
 		{"options larger than a small reply", func(sn *Subnet) {

@@ -163,7 +163,7 @@ func TestLinkRateLimitSparesRenewals(t *testing.T) {
 	sn.Pools[0].Ranges = []config.Range{{Start: ip("10.0.0.10"), End: ip("10.0.0.250")}}
 	h := newHarness(t, []*config.Subnet{sn}, WithSettings(Settings{LinkRate: &limit.Rate{PerSecond: 10, Burst: 20}}))
 	via := relayed("172.16.0.1")
-	var bound []netip.Addr
+	bound := make([]netip.Addr, 0, 10)
 	for i := range 10 {
 		offer := h.mustReply(discover(mac(byte(i)), via), eth1, dhcpv4.MessageTypeOffer)
 		ack := h.mustReply(selecting(mac(byte(i)), offer.Msg.YourIPAddr, serverIP, via), eth1, dhcpv4.MessageTypeAck)

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"net"
-
-	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
-)
+import "github.com/kubedhcp/kubedhcp/dhcpserver/options"
 
 // Reasons for silence when a rate limit bites.
 const (
@@ -46,7 +42,7 @@ func (t *txn) link() string {
 // clientName shows a client for logs and events: its hardware address,
 // and its client identifier when it sent one.
 func clientName(r *request) string {
-	name := net.HardwareAddr(r.m.ClientHWAddr).String()
+	name := r.m.ClientHWAddr.String()
 	if len(r.info.ClientID) > 0 {
 		name += " (client-id " + options.FormatHex(r.info.ClientID) + ")"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -135,7 +136,7 @@ func TestLeaseStoreDegradedIsReported(t *testing.T) {
 	defer cancel()
 	m := startManager(t, ns, serverA, func(o *app.Options) { o.StatusInterval = 200 * time.Millisecond })
 	r := relay(t, relayA, serverA)
-	bound := bindOne(t, ctx, r, 0x60)
+	bound := bindOne(ctx, t, r, 0x60)
 	deny := denyLeaseCreates(t, ns)
 	n := byte(0)
 	fresh := func() *loadgen.Client { n++; return r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x61, n}) }
@@ -214,17 +215,8 @@ func TestMetricsNeedAuthentication(t *testing.T) {
 			return 0, err.Error()
 		}
 		defer func() { _ = resp.Body.Close() }()
-		var b strings.Builder
-		_, _ = fmt.Fprint(&b, resp.Status)
-		buf := make([]byte, 1<<16)
-		for {
-			n, err := resp.Body.Read(buf)
-			b.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		return resp.StatusCode, b.String()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
 	}
 	if code, _ := scrape(""); code != http.StatusUnauthorized {
 		t.Errorf("without a token: %d, want 401", code)
@@ -272,7 +264,7 @@ func TestLongestLeaseStaysBound(t *testing.T) {
 	}
 	startManager(t, ns, serverA, func(o *app.Options) { o.SweepInterval = 100 * time.Millisecond })
 	r := relay(t, relayA, serverA)
-	c := bindOne(t, ctx, r, 0x70)
+	c := bindOne(ctx, t, r, 0x70)
 	if got := c.ACK().IPAddressLeaseTime(0); got != 87600*time.Hour {
 		t.Errorf("lease %s, want 87600h", got)
 	}
@@ -296,7 +288,7 @@ func TestHostNameChurnWritesOnce(t *testing.T) {
 	off := &limit.Rate{}
 	startManager(t, ns, serverA, func(o *app.Options) { o.Engine.ClientRate = off })
 	r := relay(t, relayA, serverA)
-	c := bindOne(t, ctx, r, 0x71)
+	c := bindOne(ctx, t, r, 0x71)
 	before, err := getLease(ns, c.Addr())
 	if err != nil {
 		t.Fatal(err)

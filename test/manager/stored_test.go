@@ -3,6 +3,7 @@ package manager_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -46,7 +47,7 @@ var badLeases = []struct{ addr, spec string }{
 }
 
 // bindOne binds a client through relay A and returns it.
-func bindOne(t *testing.T, ctx context.Context, r *loadgen.Relay, last byte) *loadgen.Client {
+func bindOne(ctx context.Context, t *testing.T, r *loadgen.Relay, last byte) *loadgen.Client {
 	t.Helper()
 	c := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x52, last})
 	if err := c.DORA(ctx, time.Second); err != nil {
@@ -55,8 +56,23 @@ func bindOne(t *testing.T, ctx context.Context, r *loadgen.Relay, last byte) *lo
 	return c
 }
 
+// boundThenStopped makes a lab namespace, binds one client through relay
+// A under a manager and stops the manager, as before a restart.
+func boundThenStopped(t *testing.T, last byte) (context.Context, string, *loadgen.Relay, *loadgen.Client) {
+	t.Helper()
+	ns := newNamespace(t)
+	applyLab(t, ns, "10.50.0.40")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	m := startManager(t, ns, serverA)
+	r := relay(t, relayA, serverA)
+	bound := bindOne(ctx, t, r, last)
+	m.stop()
+	return ctx, ns, r, bound
+}
+
 // New clients never get the addresses in avoid.
-func bindAvoiding(t *testing.T, ctx context.Context, r *loadgen.Relay, n int, avoid map[netip.Addr]bool) {
+func bindAvoiding(ctx context.Context, t *testing.T, r *loadgen.Relay, n int, avoid map[netip.Addr]bool) {
 	t.Helper()
 	for i := range n {
 		c := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x53, byte(i)})
@@ -97,14 +113,7 @@ func subnetCondition(ctx context.Context, ns, typ string) *metav1.Condition {
 // reported, their addresses kept out of service, and everything else is
 // served, renewals included.
 func TestStoredGarbageNeverStopsTheServer(t *testing.T) {
-	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.40")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	m := startManager(t, ns, serverA)
-	r := relay(t, relayA, serverA)
-	bound := bindOne(t, ctx, r, 1)
-	m.stop()
+	ctx, ns, r, bound := boundThenStopped(t, 1)
 	avoid := map[netip.Addr]bool{}
 	for _, b := range badLeases {
 		name := dhcpv1alpha1.LeaseName("lab", netip.MustParseAddr(b.addr))
@@ -119,7 +128,7 @@ func TestStoredGarbageNeverStopsTheServer(t *testing.T) {
 	if got, err := bound.Renew(ctx, time.Second); err != nil || got != dhcpv4.MessageTypeAck {
 		t.Fatalf("the bound client's renewal: %v %v, want an ACK", got, err)
 	}
-	bindAvoiding(t, ctx, r, 21, avoid)
+	bindAvoiding(ctx, t, r, 21, avoid)
 	eventually(t, 10*time.Second, "Subnet condition UnusableLeases names all seven", func() bool {
 		c := subnetCondition(ctx, ns, dhcpv1alpha1.ConditionUnusableLeases)
 		return c != nil && c.Status == metav1.ConditionTrue && strings.HasPrefix(c.Message, "7 Leases cannot be used")
@@ -155,14 +164,7 @@ func TestStoredGarbageNeverStopsTheServer(t *testing.T) {
 // so while /readyz/dhcp (the kubelet's) passes; once the record is
 // deleted the server loads every Lease again.
 func TestUndecodableLeaseServedPartially(t *testing.T) {
-	ns := newNamespace(t)
-	applyLab(t, ns, "10.50.0.40")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	m := startManager(t, ns, serverA)
-	r := relay(t, relayA, serverA)
-	bound := bindOne(t, ctx, r, 2)
-	m.stop()
+	ctx, ns, r, bound := boundThenStopped(t, 2)
 	key := leaseKey(ns, "lab-10-50-0-30")
 	if err := env.EtcdPut(key, "not JSON at all"); err != nil {
 		t.Fatal(err)
@@ -171,11 +173,11 @@ func TestUndecodableLeaseServedPartially(t *testing.T) {
 	// As after restoring a bad backup: the apiserver starts with the
 	// record there, and serves no list or watch of Leases.
 	restartAPIServer(t)
-	m = startManager(t, ns, serverA)
+	m := startManager(t, ns, serverA)
 	if got, err := bound.Renew(ctx, time.Second); err != nil || got != dhcpv4.MessageTypeAck {
 		t.Fatalf("the bound client's renewal while partial: %v %v, want an ACK", got, err)
 	}
-	bindAvoiding(t, ctx, r, 25, map[netip.Addr]bool{netip.MustParseAddr("10.50.0.30"): true, bound.Addr(): true})
+	bindAvoiding(ctx, t, r, 25, map[netip.Addr]bool{netip.MustParseAddr("10.50.0.30"): true, bound.Addr(): true})
 	if code, body := get(t, "http://"+m.probe+"/readyz?verbose"); code == http.StatusOK || !strings.Contains(body, "leases failed") {
 		t.Errorf("/readyz %d %s, want it to fail the check leases", code, body)
 	}
@@ -217,16 +219,8 @@ func get(t *testing.T, url string) (int, string) {
 		return 0, err.Error()
 	}
 	defer func() { _ = resp.Body.Close() }()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return resp.StatusCode, b.String()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // A second Lease created through the API for an address a client holds
@@ -239,7 +233,7 @@ func TestIntruderLeaseDoesNotTakeABoundAddress(t *testing.T) {
 	defer cancel()
 	startManager(t, ns, serverA, func(o *app.Options) { o.StatusInterval = 200 * time.Millisecond })
 	r := relay(t, relayA, serverA)
-	bound := bindOne(t, ctx, r, 3)
+	bound := bindOne(ctx, t, r, 3)
 	exp := metav1.NewTime(time.Now().Add(time.Hour))
 	intruder := &dhcpv1alpha1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "intruder"}, Spec: dhcpv1alpha1.LeaseSpec{
 		Subnet: "lab", IPAddress: dhcpv1alpha1.IPv4Address(bound.Addr().String()), MACAddress: "02:66:66:66:66:66",

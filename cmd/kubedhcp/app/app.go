@@ -346,7 +346,8 @@ func addProbes(mgr manager.Manager, w *wired, o Options) error {
 	}
 	if err := mgr.AddReadyzCheck("leases", func(*http.Request) error {
 		if w.engine.Partial() {
-			return errors.New("serving partially: kube-apiserver cannot list the Leases (see the log and the Subnets' UnusableLeases condition); each address is looked up on its own")
+			return errors.New("serving partially: kube-apiserver cannot list the Leases (see the log and the Subnets' " +
+				"UnusableLeases condition); each address is looked up on its own")
 		}
 		return nil
 	}); err != nil {

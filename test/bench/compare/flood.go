@@ -15,7 +15,6 @@ import (
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/test/loadgen"
-	"github.com/kubedhcp/kubedhcp/test/netns"
 )
 
 // The starvation flood: perfdhcp floods a 512-address pool with 5,000
@@ -53,13 +52,9 @@ func floodBench(o opts) (string, error) {
 	if err := run("ip", "-n", clientNS, "addr", "add", floodRelayIP+"/24", "dev", clientIf); err != nil {
 		return "", err
 	}
-	var relay *loadgen.Relay
-	err = (&netns.NS{Name: clientNS}).Do(func() (err error) {
-		relay, err = loadgen.NewRelay(netip.MustParseAddrPort(floodRelayIP+":67"), netip.MustParseAddrPort(serverIP+":67"))
-		return err
-	})
+	relay, err := clientRelay(floodRelayIP)
 	if err != nil {
-		return "", fmt.Errorf("opening a relay in %s: %w", clientNS, err)
+		return "", err
 	}
 	defer func() { _ = relay.Close() }()
 	ctx := context.Background()
@@ -77,7 +72,7 @@ func floodBench(o opts) (string, error) {
 	}
 	say("flood: %d MACs at %d DORA/s for %s on a %d-address pool; %d reserved and %d bound clients renew every 2s meanwhile",
 		floodMACs, floodRate, floodFor, floodPoolSize, floodReserved, floodBound)
-	renewals := renewDuring(ctx, all, held)
+	renewals := renewDuring(ctx, all)
 	start := time.Now()
 	r, err := perfdhcpFlood()
 	renewals.stop()
@@ -151,7 +146,7 @@ type renewing struct {
 }
 
 // renewDuring renews every client every 2 s until stop.
-func renewDuring(ctx context.Context, clients []*loadgen.Client, held map[*loadgen.Client]netip.Addr) *renewing {
+func renewDuring(ctx context.Context, clients []*loadgen.Client) *renewing {
 	r := &renewing{done: make(chan struct{})}
 	r.wg.Add(1)
 	go func() {
@@ -203,7 +198,7 @@ func floodBindings(k *kubedhcpServer, start time.Time) (time.Duration, int, erro
 			continue
 		}
 		got++
-		if l.Spec.Start.Time.After(last) {
+		if l.Spec.Start.After(last) {
 			last = l.Spec.Start.Time
 		}
 	}

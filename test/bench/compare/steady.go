@@ -33,13 +33,9 @@ func steadyRenewals(o opts) (string, error) {
 		return "", err
 	}
 	defer func() { _ = k.Stop() }()
-	var relay *loadgen.Relay
-	err = (&netns.NS{Name: clientNS}).Do(func() (err error) {
-		relay, err = loadgen.NewRelay(netip.MustParseAddrPort(relayIP+":67"), netip.MustParseAddrPort(serverIP+":67"))
-		return err
-	})
+	relay, err := clientRelay(relayIP)
 	if err != nil {
-		return "", fmt.Errorf("opening a relay in %s: %w", clientNS, err)
+		return "", err
 	}
 	defer func() { _ = relay.Close() }()
 	ctx := context.Background()
@@ -99,4 +95,18 @@ func allowShortLeases(env *testenv.Env, ns string) error {
 	}
 	sn.Spec.LeaseTime.Min = &metav1.Duration{Duration: 4 * time.Second}
 	return env.Client.Update(ctx, sn)
+}
+
+// clientRelay opens a loadgen relay at addr:67 in perfdhcp's namespace,
+// relaying to the server.
+func clientRelay(addr string) (*loadgen.Relay, error) {
+	var relay *loadgen.Relay
+	err := (&netns.NS{Name: clientNS}).Do(func() (err error) {
+		relay, err = loadgen.NewRelay(netip.MustParseAddrPort(addr+":67"), netip.MustParseAddrPort(serverIP+":67"))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening a relay at %s in %s: %w", addr, clientNS, err)
+	}
+	return relay, nil
 }
