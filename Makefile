@@ -91,6 +91,11 @@ bench: build ## As root, about 10 minutes: kubedhcp (memory and Lease store) aga
 	@hack/install-clients.sh kea-dhcp4-server kea-admin postgresql
 	$(GO) build -o bin/kubedhcp-bench ./test/bench/compare
 	bin/kubedhcp-bench -kubedhcp bin/kubedhcp -out bin/bench-results $(BENCH_ARGS)
+	$(MAKE) bench-go
+
+.PHONY: bench-go
+bench-go: ## Go benchmarks of the engine (DORA, renewal, with and without rate limits) and of rebuilding the configuration with 5,000 Reservations.
+	$(GO) test -run '^$$' -bench 'EngineDORA|EngineRenewal|Build5000' -benchmem ./dhcpserver/engine/ ./controllers/
 
 .PHONY: flood
 flood: build ## As root, about 2 minutes: perfdhcp floods a 512-address pool with 5,000 MACs while reserved and bound clients renew (rate limits on).

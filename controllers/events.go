@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -23,6 +24,7 @@ const (
 	EventPoolExhausted       = "PoolExhausted"
 	EventReservationConflict = "ReservationConflict"
 	EventRateLimited         = "RateLimited"
+	EventLeasesPerMAC        = "LeasesPerMACExceeded"
 )
 
 // EventObserver turns the engine's observations into Events on the Subnet
@@ -104,4 +106,10 @@ func (o *EventObserver) RateLimited(subnet, reason, who string) {
 	if subnet != "" {
 		o.push(subnet, EventRateLimited, who+" is sending faster than the "+reason+" limit allows; messages over it get no answer")
 	}
+}
+
+// LeaseLimit implements engine.Observer.
+func (o *EventObserver) LeaseLimit(subnet string, hw net.HardwareAddr, n int) {
+	o.push(subnet, EventLeasesPerMAC, fmt.Sprintf("clients with hardware address %s hold %d addresses, the subnet's maxLeasesPerMAC; "+
+		"another client identifier with it gets no answer", hw, n))
 }

@@ -169,6 +169,9 @@ func relayID(s string) []byte {
 // maxSubnetName is the longest Subnet name: a label value's limit.
 const maxSubnetName = 63
 
+// defaultLeasesPerMAC is a Subnet's maxLeasesPerMAC when unset.
+const defaultLeasesPerMAC = 16
+
 func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 	if len(s.Name) > maxSubnetName {
 		return nil, fmt.Errorf("metadata.name: %d characters, more than %d: the name labels the Subnet's Leases", len(s.Name), maxSubnetName)
@@ -179,7 +182,10 @@ func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 	}
 	out := &config.Subnet{Name: s.Name, Prefix: p.Masked(), LeaseTimes: leaseTimes(s.Spec.LeaseTime),
 		Authoritative: s.Spec.Authoritative, DenyUnknownClients: s.Spec.DenyUnknownClients,
-		AllowSubnetSelection: s.Spec.AllowSubnetSelection}
+		AllowSubnetSelection: s.Spec.AllowSubnetSelection, MaxLeasesPerMAC: defaultLeasesPerMAC}
+	if m := s.Spec.MaxLeasesPerMAC; m != nil {
+		out.MaxLeasesPerMAC = int(*m)
+	}
 	if s.Spec.ServerIdentifier != "" {
 		if out.ServerID, err = parseAddr("spec.serverIdentifier", string(s.Spec.ServerIdentifier)); err != nil {
 			return nil, err

@@ -81,6 +81,17 @@ type SubnetSpec struct {
 	// +optional
 	DenyUnknownClients bool `json:"denyUnknownClients,omitempty"`
 
+	// MaxLeasesPerMAC is how many addresses of this subnet clients sharing
+	// one hardware address may hold at once: a client that sends a new
+	// client identifier with every request is a new client each time, and
+	// could otherwise take the whole pool behind one MAC that port security
+	// lets through. A machine that PXE-boots, runs an installer and boots
+	// its system holds up to three at once. Unset: 16; 0: no limit.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	MaxLeasesPerMAC *int32 `json:"maxLeasesPerMAC,omitempty"`
+
 	// ExcludedAddresses are never handed out by any Pool of this subnet:
 	// single addresses (10.0.0.1) or inclusive ranges (10.0.0.1-10.0.0.9),
 	// such as the router's.

@@ -677,6 +677,11 @@ func (in *SubnetSpec) DeepCopyInto(out *SubnetSpec) {
 		*out = new(LeaseTimes)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.MaxLeasesPerMAC != nil {
+		in, out := &in.MaxLeasesPerMAC, &out.MaxLeasesPerMAC
+		*out = new(int32)
+		**out = **in
+	}
 	if in.ExcludedAddresses != nil {
 		in, out := &in.ExcludedAddresses, &out.ExcludedAddresses
 		*out = make([]AddressOrRange, len(*in))

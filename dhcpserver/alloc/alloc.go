@@ -52,6 +52,7 @@ type entry struct {
 	offerTo    Client
 	offerUntil time.Time
 	pending    Client // a commit in flight for this client
+	hw         string // hardware address of a stored binding of a client-ID client
 }
 
 type clientKey struct {
@@ -85,13 +86,16 @@ type Allocator struct {
 	// outKeys is the address of each key.
 	heldOut map[netip.Addr]int
 	outKeys map[string]netip.Addr
+	// byHW lists, per subnet and hardware address, the addresses stored
+	// for clients that send a client identifier with that address.
+	byHW map[clientKey][]netip.Addr
 }
 
 // New returns an empty Allocator that holds offers for hold.
 func New(hold time.Duration) *Allocator {
 	return &Allocator{hold: hold, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
 		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{},
-		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}}
+		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}, byHW: map[clientKey][]netip.Addr{}}
 }
 
 // SetSnapshot makes the allocator choose from the pools of s. Bindings are
@@ -181,6 +185,7 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 	// no write keeps its record.
 	if !e.stored || b.Version == "" || b.Version != e.version {
 		e.rec = lease.AppendRecord(nil, &b)
+		a.indexHW(e, b)
 	}
 	e.stored, e.state, e.expires, e.version = true, b.State, b.Expires, b.Version
 	e.owner, e.granted = ClientOfBinding(&b), granted
@@ -206,6 +211,7 @@ func (a *Allocator) Forget(subnet string, addr netip.Addr) {
 }
 
 func (a *Allocator) forget(subnet string, addr netip.Addr, e *entry) {
+	a.unindexHW(e, addr)
 	if e.stored {
 		if cur, ok := a.byClient[clientKey{subnet, e.owner}]; ok && cur == addr {
 			delete(a.byClient, clientKey{subnet, e.owner})
@@ -399,4 +405,66 @@ func (a *Allocator) clearOffer(addr netip.Addr, e *entry) {
 		delete(a.offers, k)
 	}
 	e.offerTo, e.offerUntil = "", time.Time{}
+}
+
+// indexHW lists addr of b under b's hardware address when b's client
+// sent a client identifier, so LeasesOfHW can count them.
+func (a *Allocator) indexHW(e *entry, b lease.Binding) {
+	hw := ""
+	if len(b.ClientID) > 0 {
+		hw = string(b.HWAddr)
+	}
+	if e.stored && e.hw == hw && e.subnet == b.Subnet {
+		return
+	}
+	a.unindexHW(e, b.Addr)
+	if hw == "" {
+		return
+	}
+	e.hw = hw
+	k := clientKey{b.Subnet, Client(hw)}
+	a.byHW[k] = append(a.byHW[k], b.Addr)
+}
+
+func (a *Allocator) unindexHW(e *entry, addr netip.Addr) {
+	if e.hw == "" {
+		return
+	}
+	k := clientKey{e.subnet, Client(e.hw)}
+	list := a.byHW[k]
+	for i, x := range list {
+		if x == addr {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(a.byHW, k)
+	} else {
+		a.byHW[k] = list
+	}
+	e.hw = ""
+}
+
+// LeasesOfHW counts the bindings in subnet, active at now, of clients
+// other than c that share the hardware address hw: one client that sends
+// a new client identifier with each request is many clients to the
+// allocator, all behind one MAC.
+func (a *Allocator) LeasesOfHW(subnet string, hw []byte, c Client, now time.Time) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	active := func(addr netip.Addr) bool {
+		e := a.byAddr[addr]
+		return e != nil && e.stored && e.owner != c && e.state == lease.Bound && now.Before(e.end())
+	}
+	n := 0
+	for _, addr := range a.byHW[clientKey{subnet, Client(hw)}] {
+		if active(addr) {
+			n++
+		}
+	}
+	if addr, ok := a.byClient[clientKey{subnet, ClientOf(nil, hw)}]; ok && active(addr) {
+		n++
+	}
+	return n
 }

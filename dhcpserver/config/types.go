@@ -95,6 +95,9 @@ type Subnet struct {
 	// AllowSubnetSelection lets clients pick the subnet with option 118
 	// (RFC 3011).
 	AllowSubnetSelection bool
+	// MaxLeasesPerMAC bounds the addresses clients sharing one hardware
+	// address hold at once; 0: no bound.
+	MaxLeasesPerMAC int
 	Excluded             []Range
 	Options              options.Options
 	Boot                 *Boot

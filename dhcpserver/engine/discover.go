@@ -22,6 +22,9 @@ func (t *txn) discover() (*Reply, Result) {
 	if !t.newClientAllowed() {
 		return nil, t.limited(ReasonLinkRate, t.link())
 	}
+	if _, _, _, bound := t.e.alloc.Holding(t.sn.Name, t.r.client); !bound && t.overMACLimit() {
+		return nil, t.silent(ReasonLeasesPerMAC)
+	}
 	req := alloc.Request{Subnet: t.sn, Client: t.r.client, Pools: t.sn.PoolsFor(&t.r.info, t.res != nil),
 		Reserved: t.res, Requested: t.r.requested, Server: t.sid}
 	for try := 0; ; try++ {

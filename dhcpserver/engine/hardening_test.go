@@ -240,3 +240,38 @@ func TestPartialServiceLooksUpAddresses(t *testing.T) {
 		t.Error("still partial after SetLoaded")
 	}
 }
+
+// One MAC sending a new client identifier each time is a new client each
+// time: the subnet's MaxLeasesPerMAC bounds what they hold together.
+func TestLeasesPerMAC(t *testing.T) {
+	sn := office()
+	sn.MaxLeasesPerMAC = 3
+	h := newHarness(t, []*config.Subnet{sn})
+	withID := func(i byte) dhcpv4.Modifier {
+		return dhcpv4.WithOption(dhcpv4.OptClientIdentifier([]byte{0xff, 0, 0, 0, i}))
+	}
+	var first netip.Addr
+	for i := range byte(3) {
+		ack := h.dora(mac(1), withID(i))
+		if i == 0 {
+			first = addrOf(ack.Msg.YourIPAddr)
+		}
+	}
+	h.mustSilence(discover(mac(1), withID(3)), eth1, ReasonLeasesPerMAC)
+	req := selecting(mac(1), net.IP{10, 0, 0, 18}, serverIP, withID(3))
+	h.mustSilence(req, eth1, ReasonLeasesPerMAC)
+	if len(h.obs.limited) != 2 || h.obs.limited[0] != "office/tooManyLeasesForMAC/00:16:41:e0:f9:01 holds 3" {
+		t.Errorf("observer heard %v", h.obs.limited)
+	}
+	// The three renew; another MAC is not limited.
+	m := renewing(mac(1), first)
+	m.UpdateOption(dhcpv4.OptClientIdentifier([]byte{0xff, 0, 0, 0, 0}))
+	h.mustReply(m, eth1, dhcpv4.MessageTypeAck)
+	h.dora(mac(2), withID(9))
+	// Once one of the three has released its address, a fourth binds.
+	rel := msg(dhcpv4.MessageTypeRelease, mac(1), dhcpv4.WithClientIP(first.AsSlice()), withID(0))
+	from := eth1
+	from.Source = first
+	h.mustSilence(rel, from, "released")
+	h.dora(mac(1), withID(3))
+}

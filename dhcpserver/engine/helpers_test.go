@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -174,6 +175,12 @@ type recorder struct {
 	mu                                      sync.Mutex
 	declined, conflicts, exhausted, refused []string
 	limited                                 []string
+}
+
+func (r *recorder) LeaseLimit(s string, hw net.HardwareAddr, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limited = append(r.limited, fmt.Sprintf("%s/%s/%s holds %d", s, ReasonLeasesPerMAC, hw, n))
 }
 
 func (r *recorder) RateLimited(s, reason, who string) {

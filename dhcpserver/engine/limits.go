@@ -48,3 +48,23 @@ func clientName(r *request) string {
 	}
 	return name
 }
+
+// ReasonLeasesPerMAC: clients sharing the client's hardware address hold
+// the subnet's MaxLeasesPerMAC addresses already.
+const ReasonLeasesPerMAC = "tooManyLeasesForMAC"
+
+// overMACLimit reports whether clients sharing this client's hardware
+// address hold as many addresses of the subnet as it allows; the
+// observer hears of it.
+func (t *txn) overMACLimit() bool {
+	max := t.sn.MaxLeasesPerMAC
+	if max <= 0 || len(t.r.m.ClientHWAddr) == 0 {
+		return false
+	}
+	n := t.e.alloc.LeasesOfHW(t.sn.Name, t.r.m.ClientHWAddr, t.r.client, t.now)
+	if n < max {
+		return false
+	}
+	t.e.observer.LeaseLimit(t.sn.Name, t.r.m.ClientHWAddr, n)
+	return true
+}

@@ -21,6 +21,9 @@ type Observer interface {
 	// for who, a client or a link; subnet is empty when the message was
 	// limited before its subnet was known.
 	RateLimited(subnet, reason, who string)
+	// LeaseLimit: clients sharing hardware address hw hold n addresses of
+	// the subnet, its MaxLeasesPerMAC; another was refused.
+	LeaseLimit(subnet string, hw net.HardwareAddr, n int)
 }
 
 // NopObserver ignores every event.
@@ -40,3 +43,6 @@ func (NopObserver) UnknownRefused(string, net.HardwareAddr) {}
 
 // RateLimited implements Observer.
 func (NopObserver) RateLimited(string, string, string) {}
+
+// LeaseLimit implements Observer.
+func (NopObserver) LeaseLimit(string, net.HardwareAddr, int) {}

@@ -116,6 +116,10 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 		return nil, t.limited(ReasonLinkRate, t.link())
 	}
+	if !mine && t.overMACLimit() {
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
+		return nil, t.silent(ReasonLeasesPerMAC)
+	}
 	if !t.servable(addr) {
 		end := t.toldEnd(prev)
 		if !renewal || !mine || !end.After(t.now) {

@@ -207,11 +207,19 @@ func leaseCache(mgr manager.Manager, o Options, newInformer decode.InformerFunc)
 	if err != nil {
 		return nil, fmt.Errorf("creating the lease cache: %w", err)
 	}
-	if err := mgr.Add(c); err != nil {
+	if err := mgr.Add(everyReplica{c}); err != nil {
 		return nil, fmt.Errorf("adding the lease cache: %w", err)
 	}
 	return c, nil
 }
+
+// everyReplica runs a cache on every replica, leader or not (a cache with
+// per-object settings does not say so itself, and would run on the
+// leader only).
+type everyReplica struct{ cache.Cache }
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable.
+func (everyReplica) NeedLeaderElection() bool { return false }
 
 // metricsOptions serves metrics as the options say: over HTTPS with a
 // self-signed certificate, to clients the apiserver authenticates and
