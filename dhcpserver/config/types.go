@@ -98,12 +98,12 @@ type Subnet struct {
 	// MaxLeasesPerMAC bounds the addresses clients sharing one hardware
 	// address hold at once; 0: no bound.
 	MaxLeasesPerMAC int
-	Excluded             []Range
-	Options              options.Options
-	Boot                 *Boot
-	Ping                 PingCheck
-	Pools                []*Pool
-	Reservations         []*Reservation
+	Excluded        []Range
+	Options         options.Options
+	Boot            *Boot
+	Ping            PingCheck
+	Pools           []*Pool
+	Reservations    []*Reservation
 
 	opts       options.Set
 	lease      LeaseTimes
