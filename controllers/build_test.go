@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 )
 
@@ -123,5 +124,30 @@ func TestBuildInvalidSubnetNamesField(t *testing.T) {
 	got := Build([]dhcpv1alpha1.Subnet{sn}, nil, nil, config.Env{})
 	if p := got.Problems[Ref{"Subnet", "bad"}]; p.Reason != dhcpv1alpha1.ReasonInvalid || !strings.Contains(p.Message, "domainSearch") {
 		t.Errorf("problem %+v", p)
+	}
+}
+
+// Stored objects the CRDs would refuse now, or that do not decode, are
+// reported and left out; the rest is served.
+func TestBuildRefusesWhatIsStoredButUnservable(t *testing.T) {
+	long := subnetObj("a-subnet-name-of-sixty-four-characters-which-would-label-leases0", "10.9.0.0/24", 3)
+	unread := subnetObj("unread", "10.8.0.0/24", 2)
+	unread.Annotations = map[string]string{decode.UnreadableAnnotation: `time: invalid duration "3000000h"`}
+	pool := poolObj("garbled", "office", "10.0.0.10", "10.0.0.20", 1)
+	pool.Annotations = map[string]string{decode.UnreadableAnnotation: "json: cannot unmarshal string into []AddressRange"}
+	got := Build([]dhcpv1alpha1.Subnet{subnetObj("office", "10.0.0.0/24", 4), long, unread},
+		[]dhcpv1alpha1.Pool{pool, poolObj("fine", "office", "10.0.0.30", "10.0.0.40", 1)}, nil, config.Env{})
+	want := map[Ref]string{
+		{"Subnet", long.Name}: "metadata.name: 64 characters, more than 63",
+		{"Subnet", "unread"}:  `spec: the stored object cannot be read: time: invalid duration "3000000h"`,
+		{"Pool", "garbled"}:   "spec: the stored object cannot be read: json: cannot unmarshal string",
+	}
+	for ref, w := range want {
+		if p, ok := got.Problems[ref]; !ok || p.Reason != dhcpv1alpha1.ReasonInvalid || !strings.Contains(p.Message, w) {
+			t.Errorf("%v: %+v, want Invalid: %s", ref, p, w)
+		}
+	}
+	if sn := got.Snapshot.Subnet("office"); sn == nil || len(sn.Pools) != 1 || sn.Pools[0].Name != "fine" {
+		t.Errorf("office not served with pool fine: %+v", sn)
 	}
 }

@@ -25,6 +25,9 @@ const (
 	EventReservationConflict = "ReservationConflict"
 	EventRateLimited         = "RateLimited"
 	EventLeasesPerMAC        = "LeasesPerMACExceeded"
+	// EventUnreadable is on a stored Subnet, Pool or Reservation that does
+	// not decode and whose status cannot be written either.
+	EventUnreadable = "Unreadable"
 )
 
 // EventObserver turns the engine's observations into Events on the Subnet

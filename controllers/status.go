@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"reflect"
@@ -12,11 +13,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
@@ -44,9 +49,22 @@ type StatusReporter struct {
 	// Store, when set, tells whether Lease writes fail.
 	Store interface{ Degraded() (time.Time, error) }
 
-	mu    sync.Mutex
-	built *Built
-	kick  chan struct{}
+	mu      sync.Mutex
+	built   *Built
+	kick    chan struct{}
+	seen    map[string]bool // Events recorded for objects whose status cannot be written
+}
+
+// evented reports whether key was evented already, and marks it.
+func (s *StatusReporter) evented(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	seen := s.seen[key]
+	s.seen[key] = true
+	return seen
 }
 
 // SetBuilt records the latest build and asks for a report soon.
@@ -141,9 +159,45 @@ func (r *report) patch(obj, orig client.Object, newStatus, oldStatus any) {
 	if reflect.DeepEqual(newStatus, oldStatus) {
 		return
 	}
-	if err := r.s.Client.Status().Patch(r.ctx, obj, client.MergeFrom(orig)); err != nil && r.err == nil {
+	var err error
+	if decode.Unreadable(obj) != "" {
+		err = r.patchUnreadable(obj, newStatus)
+	} else {
+		err = r.s.Client.Status().Patch(r.ctx, obj, client.MergeFrom(orig))
+	}
+	if err != nil && r.err == nil {
 		r.err = fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
 	}
+}
+
+// patchUnreadable writes the status of an object that does not decode
+// with a raw merge patch read back as unstructured. Where the apiserver
+// refuses even that (a rule on the stored spec fails to evaluate), an
+// Event on the object says what its status would, once per version.
+func (r *report) patchUnreadable(obj client.Object, status any) error {
+	data, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return err
+	}
+	gvk, err := apiutil.GVKForObject(obj, r.s.Client.Scheme())
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace(obj.GetNamespace())
+	u.SetName(obj.GetName())
+	err = r.s.Client.Status().Patch(r.ctx, u, client.RawPatch(types.MergePatchType, data))
+	if err == nil || r.s.Recorder == nil {
+		return err
+	}
+	key := gvk.Kind + "/" + obj.GetName() + "/" + obj.GetResourceVersion()
+	if r.s.evented(key) {
+		return nil
+	}
+	r.s.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, EventUnreadable, "Load",
+		"not served: %s (the status cannot be written: %v)", unreadable(obj), err)
+	return nil
 }
 
 func readyCondition(gen int64, p *Problem, warning string) metav1.Condition {

@@ -49,8 +49,8 @@ func clientName(r *request) string {
 	return name
 }
 
-// ReasonLeasesPerMAC: clients sharing the client's hardware address hold
-// the subnet's MaxLeasesPerMAC addresses already.
+// ReasonLeasesPerMAC is the reason for silence when clients sharing the
+// client's hardware address hold the subnet's MaxLeasesPerMAC addresses.
 const ReasonLeasesPerMAC = "tooManyLeasesForMAC"
 
 // overMACLimit reports whether clients sharing this client's hardware

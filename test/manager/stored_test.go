@@ -253,3 +253,39 @@ func TestIntruderLeaseDoesNotTakeABoundAddress(t *testing.T) {
 		t.Errorf("the address's Lease %+v, %v: want it still the bound client's", l, err)
 	}
 }
+
+// A stored Subnet or Pool that does not decode (a lease time past Go's
+// durations, a field of the wrong type) is reported Ready=False, and the
+// rest of the namespace is served.
+func TestStoredGarbageConfigReported(t *testing.T) {
+	ns := newNamespace(t)
+	applyLab(t, ns, "10.50.0.99")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	put := func(resource, kind, name, spec string) {
+		obj := fmt.Sprintf(`{"apiVersion":"dhcp.kubedhcp.io/v1alpha1","kind":%q,"metadata":{"name":%q,"namespace":%q,`+
+			`"uid":"00000000-0000-0000-0000-0000000000%02d","generation":1,"creationTimestamp":"2026-11-01T00:00:00Z"},"spec":%s}`,
+			kind, name, ns, len(name), spec)
+		if err := env.EtcdPut("/registry/dhcp.kubedhcp.io/"+resource+"/"+ns+"/"+name, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("subnets", "Subnet", "broken", `{"cidr":"10.61.0.0/24","leaseTime":{"default":"3000000h"}}`)
+	put("pools", "Pool", "garbled", `{"subnet":"lab","ranges":"garbage"}`)
+	startManager(t, ns, serverA, func(o *app.Options) { o.StatusInterval = 200 * time.Millisecond })
+	r := relay(t, relayA, serverA)
+	bindOne(ctx, t, r, 0x40)
+	// The typed client cannot read them either: kubectl reads them raw.
+	eventually(t, 10*time.Second, "garbled Ready=False, cannot be read", func() bool {
+		out, err := env.Kubectl("get", "pool", "garbled", "-n", ns, "-o",
+			`jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].message}`)
+		return err == nil && strings.HasPrefix(out, "False spec: the stored object cannot be read:")
+	})
+	// The apiserver cannot evaluate the rules of broken's stored spec, so
+	// refuses any status for it: an Event says what the status would.
+	eventually(t, 10*time.Second, "an Unreadable Event on broken", func() bool {
+		out, err := env.Kubectl("get", "events.events.k8s.io", "-n", ns, "-o",
+			`jsonpath={range .items[?(@.reason=="Unreadable")]}{.regarding.name}: {.note}{"\n"}{end}`)
+		return err == nil && strings.Contains(out, `broken: not served: spec: the stored object cannot be read: time: invalid duration "3000000h"`)
+	})
+}
