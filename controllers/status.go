@@ -49,10 +49,10 @@ type StatusReporter struct {
 	// Store, when set, tells whether Lease writes fail.
 	Store interface{ Degraded() (time.Time, error) }
 
-	mu      sync.Mutex
-	built   *Built
-	kick    chan struct{}
-	seen    map[string]bool // Events recorded for objects whose status cannot be written
+	mu    sync.Mutex
+	built *Built
+	kick  chan struct{}
+	seen  map[string]bool // Events recorded for objects whose status cannot be written
 }
 
 // evented reports whether key was evented already, and marks it.
