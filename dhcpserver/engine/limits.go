@@ -28,7 +28,7 @@ func (t *txn) limited(reason, who string) Result {
 // newClientAllowed takes a token from the bucket of the link a client
 // without a binding came by: its relay, else its interface.
 func (t *txn) newClientAllowed() bool {
-	return t.e.links.Allow(t.link(), t.now)
+	return t.e.links.Off() || t.e.links.Allow(t.link(), t.now)
 }
 
 // link names the relay or interface the message came by.

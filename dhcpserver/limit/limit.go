@@ -52,10 +52,13 @@ func New(r Rate, maxKeys int) *Limiter {
 	return l
 }
 
+// Off reports whether l limits nothing: nil, or of an Off Rate.
+func (l *Limiter) Off() bool { return l == nil || l.rate.Off() }
+
 // Allow takes a token from key's bucket at now and reports whether there
-// was one. A nil or Off Limiter allows everything.
+// was one. An Off Limiter allows everything.
 func (l *Limiter) Allow(key string, now time.Time) bool {
-	if l == nil || l.rate.Off() {
+	if l.Off() {
 		return true
 	}
 	s := &l.shards[maphash.String(l.seed, key)%shards]
