@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/controllers/translate"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 )
 
@@ -35,19 +36,25 @@ type SnapshotSink interface {
 // differs from the last one. It runs on every replica, so a standby has
 // the configuration ready when it takes over.
 type ConfigReconciler struct {
-	Client    client.Client
-	Namespace string
-	Sink      SnapshotSink
-	// Built, when set, hears of every new build (the status reporter).
-	Built func(Built)
-	// Interfaces, when set, says which interfaces the server answers on;
-	// a Subnet naming another is not served. Without it every name is.
-	Interfaces *HostInterfaces
+	client     client.Client
+	namespace  string
+	sink       SnapshotSink
+	built      func(translate.Built)
+	interfaces *HostInterfaces
 
 	mu          sync.Mutex
 	fingerprint string
 	ready       bool
-	uids        map[string]types.UID
+}
+
+// NewConfigReconciler returns a reconciler that reads the objects of
+// namespace through c and hands each new snapshot to sink and each build
+// to built (the status reporter; may be nil). interfaces, when set, says
+// which interfaces the server answers on: a Subnet naming another is not
+// served; without it every name is.
+func NewConfigReconciler(c client.Client, namespace string, interfaces *HostInterfaces, sink SnapshotSink,
+	built func(translate.Built)) *ConfigReconciler {
+	return &ConfigReconciler{client: c, namespace: namespace, interfaces: interfaces, sink: sink, built: built}
 }
 
 // +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=subnets;pools;reservations,verbs=get;list;watch
@@ -64,7 +71,7 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (
 	var pools dhcpv1alpha1.PoolList
 	var reservations dhcpv1alpha1.ReservationList
 	for _, l := range []client.ObjectList{&subnets, &pools, &reservations} {
-		if err := r.Client.List(ctx, l, client.InNamespace(r.Namespace)); err != nil {
+		if err := r.client.List(ctx, l, client.InNamespace(r.namespace)); err != nil {
 			return reconcile.Result{}, fmt.Errorf("listing: %w", err)
 		}
 	}
@@ -76,28 +83,24 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (
 	if same {
 		return reconcile.Result{}, nil
 	}
-	built := Build(subnets.Items, pools.Items, reservations.Items, env)
-	r.Sink.SetSnapshot(built.Snapshot)
-	uids := map[string]types.UID{}
-	for _, s := range subnets.Items {
-		uids[s.Name] = s.UID
-	}
+	built := translate.Build(subnets.Items, pools.Items, reservations.Items, env)
+	r.sink.SetSnapshot(built.Snapshot)
 	r.mu.Lock()
-	r.fingerprint, r.ready, r.uids = fp, true, uids
+	r.fingerprint, r.ready = fp, true
 	r.mu.Unlock()
 	logger.Info("serving a new configuration", "subnets", len(built.Snapshot.Subnets()), "pools", len(pools.Items),
 		"reservations", len(reservations.Items), "leftOut", len(built.Problems))
-	if r.Built != nil {
-		r.Built(built)
+	if r.built != nil {
+		r.built(built)
 	}
 	return reconcile.Result{}, nil
 }
 
 func (r *ConfigReconciler) env() config.Env {
-	if r.Interfaces == nil {
+	if r.interfaces == nil {
 		return config.Env{}
 	}
-	return config.Env{Interface: r.Interfaces.Has}
+	return config.Env{Interface: r.interfaces.Has}
 }
 
 // interfacesSeen lists which of the interfaces the Subnets name are
@@ -122,14 +125,6 @@ func (r *ConfigReconciler) Ready() bool {
 	return r.ready
 }
 
-// SubnetUID returns the UID of a Subnet of the last build.
-func (r *ConfigReconciler) SubnetUID(name string) (types.UID, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	uid, ok := r.uids[name]
-	return uid, ok
-}
-
 // fingerprint identifies the specs a build depends on: a spec change
 // bumps the generation; a status change does not.
 func fingerprint(s *dhcpv1alpha1.SubnetList, p *dhcpv1alpha1.PoolList, r *dhcpv1alpha1.ReservationList) string {
@@ -151,7 +146,7 @@ func fingerprint(s *dhcpv1alpha1.SubnetList, p *dhcpv1alpha1.PoolList, r *dhcpv1
 // maps to one request, so builds never run in parallel.
 func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	one := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.Namespace, Name: "config"}}}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.namespace, Name: "config"}}}
 	})
 	// One build at start, so an empty namespace is served (with nothing)
 	// and the manager becomes ready.
@@ -165,8 +160,8 @@ func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&dhcpv1alpha1.Pool{}, one).
 		Watches(&dhcpv1alpha1.Reservation{}, one).
 		WatchesRawSource(source.Channel(kick, one))
-	if r.Interfaces != nil {
-		b = b.WatchesRawSource(source.Channel(r.Interfaces.Changed(), one))
+	if r.interfaces != nil {
+		b = b.WatchesRawSource(source.Channel(r.interfaces.Changed(), one))
 	}
 	return b.Complete(r)
 }

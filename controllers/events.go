@@ -6,11 +6,14 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 )
@@ -39,10 +42,14 @@ type EventObserver struct {
 	Recorder  events.EventRecorder
 	Namespace string
 	Interval  time.Duration
+	// Metrics, when set, counts what could not be recorded (job events)
+	// and stored bindings that could not be read back (job records).
+	Metrics *Metrics
 
-	once  sync.Once
-	queue chan pending
-	last  map[[2]string]time.Time
+	once   sync.Once
+	queue  chan pending
+	last   map[[2]string]time.Time
+	logger atomic.Pointer[logr.Logger]
 }
 
 type pending struct {
@@ -53,13 +60,16 @@ func (o *EventObserver) push(subnet, reason, note string) {
 	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
 	select {
 	case o.queue <- pending{subnet, reason, note}:
-	default: // full: an event storm; drop, the metrics still count
+	default: // full: an event storm; the metrics still count what happened
+		o.Metrics.jobFailed("events")
 	}
 }
 
 // Start records queued events until ctx ends; it is a manager Runnable.
 func (o *EventObserver) Start(ctx context.Context) error {
 	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
+	l := log.FromContext(ctx).WithName("engine")
+	o.logger.Store(&l)
 	for {
 		select {
 		case <-ctx.Done():
@@ -70,16 +80,21 @@ func (o *EventObserver) Start(ctx context.Context) error {
 	}
 }
 
+// record records p as an Event on its Subnet, at most once per subnet and
+// reason each Interval; a failed read of the Subnet is counted and logged
+// and does not use up the interval.
 func (o *EventObserver) record(ctx context.Context, p pending) {
 	k := [2]string{p.subnet, p.reason}
 	if time.Since(o.last[k]) < o.Interval {
 		return
 	}
-	o.last[k] = time.Now()
 	sn := &dhcpv1alpha1.Subnet{}
 	if err := o.Reader.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: p.subnet}, sn); err != nil {
+		o.Metrics.jobFailed("events")
+		log.FromContext(ctx).WithName("events").Error(err, "reading the Subnet to record an Event on", "subnet", p.subnet, "event", p.reason)
 		return
 	}
+	o.last[k] = time.Now()
 	o.Recorder.Eventf(sn, nil, corev1.EventTypeWarning, p.reason, "Serve", "%s", p.note)
 }
 
@@ -115,4 +130,14 @@ func (o *EventObserver) RateLimited(subnet, reason, who string) {
 func (o *EventObserver) LeaseLimit(subnet string, hw net.HardwareAddr, n int) {
 	o.push(subnet, EventLeasesPerMAC, fmt.Sprintf("clients with hardware address %s hold %d addresses, the subnet's maxLeasesPerMAC; "+
 		"another client identifier with it gets no answer", hw, n))
+}
+
+// RecordUnreadable implements engine.Observer: a stored binding the
+// allocator kept could not be read back (it keeps the address's state,
+// expiry and version).
+func (o *EventObserver) RecordUnreadable(addr netip.Addr, err error) {
+	o.Metrics.jobFailed("records")
+	if l := o.logger.Load(); l != nil {
+		l.Error(err, "a stored binding could not be read back; its address keeps its state and expiry", "ip", addr.String())
+	}
 }

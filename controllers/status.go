@@ -22,6 +22,7 @@ import (
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
+	"github.com/kubedhcp/kubedhcp/controllers/translate"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
@@ -50,7 +51,7 @@ type StatusReporter struct {
 	Store interface{ Degraded() (time.Time, error) }
 
 	mu    sync.Mutex
-	built *Built
+	built *translate.Built
 	kick  chan struct{}
 	seen  map[string]bool // Events recorded for objects whose status cannot be written
 }
@@ -68,7 +69,7 @@ func (s *StatusReporter) evented(key string) bool {
 }
 
 // SetBuilt records the latest build and asks for a report soon.
-func (s *StatusReporter) SetBuilt(b Built) {
+func (s *StatusReporter) SetBuilt(b translate.Built) {
 	s.mu.Lock()
 	s.built = &b
 	s.mu.Unlock()
@@ -103,6 +104,7 @@ func (s *StatusReporter) Start(ctx context.Context) error {
 		case <-kick:
 		}
 		if err := s.Report(ctx); err != nil {
+			s.Metrics.jobFailed("status")
 			log.FromContext(ctx).Error(err, "reporting status")
 		}
 		// At most one pass per Interval, however often builds come.
@@ -148,7 +150,7 @@ func (s *StatusReporter) Report(ctx context.Context) error {
 type report struct {
 	s     *StatusReporter
 	ctx   context.Context
-	built *Built
+	built *translate.Built
 	usage map[string]map[string]alloc.Counts
 	now   time.Time
 	err   error
@@ -196,11 +198,11 @@ func (r *report) patchUnreadable(obj client.Object, status any) error {
 		return nil
 	}
 	r.s.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, EventUnreadable, "Load",
-		"not served: %s (the status cannot be written: %v)", unreadable(obj), err)
+		"not served: %s (the status cannot be written: %v)", translate.Unreadable(obj), err)
 	return nil
 }
 
-func readyCondition(gen int64, p *Problem, warning string) metav1.Condition {
+func readyCondition(gen int64, p *translate.Problem, warning string) metav1.Condition {
 	if p != nil {
 		return metav1.Condition{Type: dhcpv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: p.Reason, Message: p.Message, ObservedGeneration: gen}
 	}
@@ -212,8 +214,8 @@ func readyCondition(gen int64, p *Problem, warning string) metav1.Condition {
 		Message: msg, ObservedGeneration: gen}
 }
 
-func (r *report) problem(kind, name string) *Problem {
-	if p, ok := r.built.Problems[Ref{kind, name}]; ok {
+func (r *report) problem(kind, name string) *translate.Problem {
+	if p, ok := r.built.Problems[translate.Ref{Kind: kind, Name: name}]; ok {
 		return &p
 	}
 	return nil
@@ -221,7 +223,7 @@ func (r *report) problem(kind, name string) *Problem {
 
 // ready is the Ready condition of an object from the last build.
 func (r *report) ready(kind, name string, gen int64) metav1.Condition {
-	return readyCondition(gen, r.problem(kind, name), r.built.Warnings[Ref{kind, name}])
+	return readyCondition(gen, r.problem(kind, name), r.built.Warnings[translate.Ref{Kind: kind, Name: name}])
 }
 
 func exhaustedCondition(gen int64, c alloc.Counts) metav1.Condition {
@@ -281,7 +283,7 @@ func rangeSummary(p *dhcpv1alpha1.Pool) string {
 func (r *report) reservation(res *dhcpv1alpha1.Reservation) {
 	orig := res.DeepCopy()
 	st := &res.Status
-	st.ObservedGeneration, st.Identity = res.Generation, identity(res)
+	st.ObservedGeneration, st.Identity = res.Generation, translate.Identity(res)
 	st.IPAddress, st.Lease = "", ""
 	prob := r.problem("Reservation", res.Name)
 	meta.SetStatusCondition(&st.Conditions, r.ready("Reservation", res.Name, res.Generation))

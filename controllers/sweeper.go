@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -27,6 +28,9 @@ type Sweeper struct {
 	Interval  time.Duration
 	Retention time.Duration
 	Now       func() time.Time
+	// Metrics, when set, counts the Leases it failed to expire or delete
+	// (job sweeper).
+	Metrics *Metrics
 }
 
 // Start sweeps every Interval until ctx ends.
@@ -48,20 +52,30 @@ func (s *Sweeper) NeedLeaderElection() bool { return true }
 
 // Sweep runs one pass and returns how many Leases it expired and deleted.
 func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {
+	logger := log.FromContext(ctx).WithName("sweeper")
 	now := s.Now()
 	due := s.Bindings.Stored(func(st lease.State, exp time.Time) bool { return s.expires(st, exp, now) || s.deletes(st, exp, now) })
+	failed := 0
 	for _, b := range due {
+		var err error
 		if s.expires(b.State, b.Expires, now) {
 			b.State = lease.Expired
-			if _, err := s.Store.Commit(ctx, b); err == nil {
+			if _, err = s.Store.Commit(ctx, b); err == nil {
 				expired++
 			}
-		} else if err := s.Store.Delete(ctx, b); err == nil {
+		} else if err = s.Store.Delete(ctx, b); err == nil {
 			deleted++
 		}
+		if err != nil && !errors.Is(err, lease.ErrConflict) && !errors.Is(err, lease.ErrNotFound) {
+			// A conflict or a Lease gone is another writer's change, seen
+			// next pass; anything else is a failure.
+			failed++
+			s.Metrics.jobFailed("sweeper")
+			logger.Error(err, "sweeping a Lease", "subnet", b.Subnet, "ip", b.Addr.String(), "state", b.State.String())
+		}
 	}
-	if expired+deleted > 0 {
-		log.FromContext(ctx).WithName("sweeper").Info("swept leases", "expired", expired, "deleted", deleted)
+	if expired+deleted+failed > 0 {
+		logger.Info("swept leases", "expired", expired, "deleted", deleted, "failed", failed)
 	}
 	return expired, deleted
 }

@@ -15,7 +15,7 @@ func TestSweepExpiresAndDeletesFromTheAllocatorsBindings(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
 	store := lease.NewMemory()
-	a := alloc.New(time.Minute)
+	a := alloc.New(time.Minute, nil)
 	bind := func(last byte, state lease.State, expires time.Time) {
 		b, err := store.Commit(ctx, lease.Binding{Subnet: "lan", Addr: netip.AddrFrom4([4]byte{10, 0, 0, last}),
 			HWAddr: net.HardwareAddr{2, 0, 0, 0, 0, last}, State: state, Start: now.Add(-2 * time.Hour), Expires: expires})

@@ -160,3 +160,15 @@ func (s *Store) List(ctx context.Context) ([]lease.Binding, error) {
 		opts = []client.ListOption{client.InNamespace(s.Namespace), client.Limit(500), client.Continue(list.Continue)}
 	}
 }
+
+// SubnetUIDs returns a SubnetUID that reads the Subnets of namespace from
+// r, the manager's cache.
+func SubnetUIDs(r client.Reader, namespace string) func(name string) (types.UID, bool) {
+	return func(name string) (types.UID, bool) {
+		sn := &dhcpv1alpha1.Subnet{}
+		if err := r.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, sn); err != nil {
+			return "", false
+		}
+		return sn.UID, true
+	}
+}

@@ -89,11 +89,15 @@ type Allocator struct {
 	// byHW lists, per subnet and hardware address, the addresses stored
 	// for clients that send a client identifier with that address.
 	byHW map[clientKey][]netip.Addr
+	// unreadable hears of a kept binding that does not read back.
+	unreadable func(netip.Addr, error)
 }
 
-// New returns an empty Allocator that holds offers for hold.
-func New(hold time.Duration) *Allocator {
-	return &Allocator{hold: hold, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
+// New returns an empty Allocator that holds offers for hold. unreadable,
+// when set, hears of each kept binding that does not read back from its
+// record (the allocator then keeps what it knows: state, expiry, version).
+func New(hold time.Duration, unreadable func(netip.Addr, error)) *Allocator {
+	return &Allocator{hold: hold, unreadable: unreadable, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
 		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{},
 		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}, byHW: map[clientKey][]netip.Addr{}}
 }
@@ -133,6 +137,9 @@ func (a *Allocator) Observe(b lease.Binding) {
 }
 
 func (a *Allocator) observe(b lease.Binding) {
+	if !b.Addr.Is4() {
+		return // not a binding of this allocator's
+	}
 	e := a.byAddr[b.Addr]
 	if e == nil {
 		e = &entry{subnet: b.Subnet}
@@ -244,7 +251,7 @@ func (a *Allocator) At(addr netip.Addr) (lease.Binding, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if e := a.byAddr[addr]; e != nil && e.stored {
-		return e.binding(), true
+		return a.binding(addr, e), true
 	}
 	return lease.Binding{}, false
 }
@@ -275,15 +282,18 @@ func (e *entry) end() time.Time {
 	return e.expires
 }
 
-// binding reads back the stored binding of e; the zero Binding when there
-// is none.
-func (e *entry) binding() lease.Binding {
+// binding reads back the stored binding of e at addr; the zero Binding
+// when there is none.
+func (a *Allocator) binding(addr netip.Addr, e *entry) lease.Binding {
 	if !e.stored {
 		return lease.Binding{}
 	}
 	b, err := lease.ReadRecord(e.rec)
 	if err != nil { // setBinding wrote it, so never; keep what is known
-		b = lease.Binding{Subnet: e.subnet, State: e.state, Expires: e.expires}
+		if a.unreadable != nil {
+			a.unreadable(addr, err)
+		}
+		b = lease.Binding{Subnet: e.subnet, Addr: addr, State: e.state, Expires: e.expires}
 	}
 	b.Version = e.version
 	return b

@@ -27,9 +27,9 @@ func setup(t testing.TB, sn *config.Subnet) (*Allocator, *config.Subnet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(30 * time.Second)
+	a := New(30*time.Second, nil)
 	a.SetSnapshot(s)
-	return a, sn
+	return a, s.Subnet(sn.Name)
 }
 
 func client(i int) Client { return ClientOf(nil, []byte{0, 0, byte(i >> 16), byte(i >> 8), byte(i)}) }
@@ -221,7 +221,7 @@ func TestOfferAbandonedWhenAnotherWriterBindsIt(t *testing.T) {
 }
 
 func TestStoredReadsBackWhatKeepAccepts(t *testing.T) {
-	a := New(time.Minute)
+	a := New(time.Minute, nil)
 	now := time.Unix(1_700_000_000, 0)
 	for i, st := range []lease.State{lease.Bound, lease.Released, lease.Declined} {
 		a.Observe(lease.Binding{Subnet: "lan", Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}),

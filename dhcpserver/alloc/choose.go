@@ -182,7 +182,7 @@ func (a *Allocator) Claim(subnet string, addr netip.Addr, c Client, now time.Tim
 	if e.offerTo == c {
 		a.clearOffer(addr, e)
 	}
-	return e.binding(), e.stored, nil
+	return a.binding(addr, e), e.stored, nil
 }
 
 // Finish ends a Claim. With a binding the Store accepted, it records it,

@@ -103,7 +103,7 @@ func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool)
 		return lease.Binding{}, false
 	}
 	if h, held := e.holder(now); held && h == e.owner && e.state == lease.Bound {
-		return e.binding(), true
+		return a.binding(addr, e), true
 	}
 	return lease.Binding{}, false
 }
@@ -117,9 +117,9 @@ func (a *Allocator) Stored(keep func(state lease.State, expires time.Time) bool)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []lease.Binding
-	for _, e := range a.byAddr {
+	for addr, e := range a.byAddr {
 		if e.stored && keep(e.state, e.expires) {
-			out = append(out, e.binding())
+			out = append(out, a.binding(addr, e))
 		}
 	}
 	return out

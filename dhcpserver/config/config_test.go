@@ -65,6 +65,10 @@ func TestLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a.Pools[0].Size() != 0 {
+		t.Error("New changed the subnet it was given")
+	}
+	a, b = s.Subnet("a"), s.Subnet("b")
 	if s.SubnetForAddr(ip("10.0.1.7")) != b || s.SubnetForAddr(ip("10.0.0.7")) != a || s.SubnetForAddr(ip("10.0.2.1")) != nil {
 		t.Error("SubnetForAddr")
 	}

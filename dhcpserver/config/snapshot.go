@@ -25,8 +25,7 @@ type Env struct {
 }
 
 // New builds a Snapshot of subnets, or fails with every Fault that would
-// leave an object out. It takes ownership: the subnets, pools and
-// reservations must not be changed afterwards.
+// leave an object out. It never changes its arguments.
 func New(subnets ...*Subnet) (*Snapshot, error) {
 	s, fs := Assemble(Env{}, subnets...)
 	if err := Faults(fs); err != nil {
@@ -36,14 +35,16 @@ func New(subnets ...*Subnet) (*Snapshot, error) {
 }
 
 // Assemble builds a Snapshot of every subnet, pool and reservation that
-// can be served, and returns a Fault for each one left out and a Warning
-// for each served one a client may not get whole. Where two objects clash,
-// the one given first wins: give them oldest first. It takes ownership, as
-// New does, and drops the objects left out from their subnet's lists.
+// can be served, and returns every Fault at once: one for each object left
+// out, naming it and the field at fault, and a Warning for each served one
+// a client may not get whole. Where two objects clash, the one given first
+// wins: give them oldest first. It never changes its arguments: the
+// Snapshot holds copies, computed from them, which it owns.
 func Assemble(env Env, subnets ...*Subnet) (*Snapshot, []Fault) {
 	s := &Snapshot{byName: map[string]*Subnet{}, byIface: map[string][]*Subnet{}, byRelay: map[netip.Addr]*Subnet{}}
 	var fs faults
-	for _, sn := range subnets {
+	for _, in := range subnets {
+		sn := in.copy()
 		if err := s.admit(sn, env, &fs); err != nil {
 			fs.wrap(KindSubnet, sn.Name, classOf(err), err)
 			leftOut(sn, &fs)
@@ -248,4 +249,22 @@ func (sn *Subnet) poolHolding(a netip.Addr) *Pool {
 		}
 	}
 	return nil
+}
+
+// copy returns sn with its pools and reservations copied, so that building
+// the copy leaves sn as it was. The lists and values inside them (ranges,
+// options) are only read, never changed.
+func (sn *Subnet) copy() *Subnet {
+	c := *sn
+	c.Pools = make([]*Pool, len(sn.Pools))
+	for i, p := range sn.Pools {
+		cp := *p
+		c.Pools[i] = &cp
+	}
+	c.Reservations = make([]*Reservation, len(sn.Reservations))
+	for i, r := range sn.Reservations {
+		cr := *r
+		c.Reservations[i] = &cr
+	}
+	return &c
 }

@@ -30,7 +30,7 @@ func benchEngine(b *testing.B, opts ...Option) *Engine {
 	}
 	e := New(lease.NewMemory(), append([]Option{WithClock(&fakeClock{t: t0}), WithSettings(Settings{NoLimits: true})}, opts...)...)
 	e.SetSnapshot(s)
-	if err := e.Load(context.Background()); err != nil {
+	if err := Restore(context.Background(), e, lease.NewMemory()); err != nil {
 		b.Fatal(err)
 	}
 	return e

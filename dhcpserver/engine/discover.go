@@ -13,11 +13,11 @@ import (
 // discover answers DHCPDISCOVER with DHCPOFFER (RFC 2131 §4.3.1).
 func (t *txn) discover() (*Reply, Result) {
 	if !t.selectSubnet(netip.Addr{}) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	if t.sn.DenyUnknownClients && t.res == nil {
 		t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
-		return nil, t.silent("unknownClient")
+		return nil, t.silent(ReasonUnknownClient)
 	}
 	if !t.newClientAllowed() {
 		return nil, t.limited(ReasonLinkRate, t.link())
@@ -31,17 +31,17 @@ func (t *txn) discover() (*Reply, Result) {
 		addr, ok := t.e.alloc.Offer(req, t.now)
 		if !ok {
 			t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
-			return nil, t.silent("noFreeAddress")
+			return nil, t.silent(ReasonNoFreeAddress)
 		}
 		if !t.settled(addr) {
 			if try+1 >= t.e.set.ProbeTries {
-				return nil, t.silent("storeUnavailable")
+				return nil, t.silent(ReasonStoreUnavailable)
 			}
 			continue
 		}
 		if t.inUse(addr) {
 			if try+1 >= t.e.set.ProbeTries {
-				return nil, t.silent("probeConflicts")
+				return nil, t.silent(ReasonProbeConflicts)
 			}
 			continue
 		}

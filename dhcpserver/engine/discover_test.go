@@ -125,7 +125,7 @@ func TestDiscoverSilence(t *testing.T) {
 		name   string
 		m      *dhcpv4.DHCPv4
 		in     Meta
-		reason string
+		reason Reason
 	}{
 		{"BOOTREPLY", reply, eth1, "notRequest"},
 		{"no message type (BOOTP)", noType, eth1, "noMessageType"},

@@ -136,14 +136,15 @@ func WithObserver(o Observer) Option { return func(e *Engine) { e.observer = o }
 func WithSettings(s Settings) Option { return func(e *Engine) { e.set = s } }
 
 // New returns an Engine that persists bindings to store. It answers
-// nothing until it has a snapshot (SetSnapshot) and its bindings (Load).
+// nothing until it has a snapshot (SetSnapshot) and its bindings
+// (SetLoaded, or Restore).
 func New(store lease.Store, opts ...Option) *Engine {
 	e := &Engine{store: store, clock: SystemClock{}, observer: NopObserver{}}
 	for _, o := range opts {
 		o(e)
 	}
 	e.set = e.set.withDefaults()
-	e.alloc = alloc.New(e.set.OfferHold)
+	e.alloc = alloc.New(e.set.OfferHold, e.observer.RecordUnreadable)
 	e.clients = limit.New(*e.set.ClientRate, limiterKeys)
 	e.links = limit.New(*e.set.LinkRate, limiterKeys)
 	return e
@@ -156,21 +157,22 @@ func (e *Engine) SetSnapshot(s *config.Snapshot) {
 	e.snap.Store(s)
 }
 
-// Load reads every binding from the store. The engine answers no message
-// before Load has succeeded.
-func (e *Engine) Load(ctx context.Context) error {
-	bs, err := e.store.List(ctx)
+// Restore feeds every binding s lists to e's allocator and marks e
+// loaded, for a Store that lists (the memory store); the Lease store's
+// bindings reach the allocator through the lease watcher instead.
+func Restore(ctx context.Context, e *Engine, s lease.Store) error {
+	bs, err := s.List(ctx)
 	if err != nil {
 		return fmt.Errorf("listing bindings: %w", err)
 	}
 	e.alloc.Load(bs)
-	e.ready.Store(true)
+	e.SetLoaded()
 	return nil
 }
 
-// SetLoaded marks the engine loaded without Load, for a caller that has
-// fed every stored binding to the Allocator itself (the lease watcher
-// does, from its informer's initial list). It ends partial service.
+// SetLoaded marks the engine loaded, once every stored binding has reached
+// its allocator; it is the one way an engine becomes ready (SetPartial
+// aside, which serves degraded). It ends partial service.
 func (e *Engine) SetLoaded() {
 	e.ready.Store(true)
 	e.partial.Store(false)
@@ -216,7 +218,7 @@ type Meta struct {
 // way. It never panics on a malformed message.
 func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply, Result) {
 	if !e.Ready() {
-		return nil, drop(m, "notReady")
+		return nil, drop(m, ReasonNotReady)
 	}
 	t := txnPool.Get().(*txn)
 	defer t.done()
@@ -239,5 +241,5 @@ func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply,
 	case dhcpv4.MessageTypeInform:
 		return t.inform()
 	}
-	return nil, t.silent("unsupportedType")
+	return nil, t.silent(ReasonUnsupportedType)
 }

@@ -39,7 +39,7 @@ func FuzzHandle(f *testing.F) {
 	clock := &fakeClock{t: t0}
 	e := New(lease.NewMemory(), WithClock(clock))
 	e.SetSnapshot(snap)
-	if err := e.Load(context.Background()); err != nil {
+	if err := Restore(context.Background(), e, lease.NewMemory()); err != nil {
 		f.Fatal(err)
 	}
 	buf := make([]byte, 0, 1500)

@@ -64,7 +64,7 @@ func newHarness(t *testing.T, subnets []*config.Subnet, opts ...Option) *harness
 	h := &harness{t: t, store: lease.NewMemory(), clock: &fakeClock{t: t0}, obs: &recorder{}}
 	h.e = New(h.store, append([]Option{WithClock(h.clock), WithObserver(h.obs)}, opts...)...)
 	h.setSnapshot(subnets...)
-	if err := h.e.Load(context.Background()); err != nil {
+	if err := Restore(context.Background(), h.e, h.store); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -122,7 +122,7 @@ func checkEcho(t *testing.T, q, m *dhcpv4.DHCPv4) {
 	}
 }
 
-func (h *harness) mustSilence(m *dhcpv4.DHCPv4, in Meta, reason string) {
+func (h *harness) mustSilence(m *dhcpv4.DHCPv4, in Meta, reason Reason) {
 	h.t.Helper()
 	r, res := h.handle(m, in)
 	if r != nil {
@@ -182,6 +182,8 @@ func (r *recorder) LeaseLimit(s string, hw net.HardwareAddr, n int) {
 	defer r.mu.Unlock()
 	r.limited = append(r.limited, fmt.Sprintf("%s/%s/%s holds %d", s, ReasonLeasesPerMAC, hw, n))
 }
+
+func (r *recorder) RecordUnreadable(a netip.Addr, err error) {}
 
 func (r *recorder) RateLimited(s, reason, who string) {
 	r.mu.Lock()

@@ -2,18 +2,10 @@ package engine
 
 import "github.com/kubedhcp/kubedhcp/dhcpserver/options"
 
-// Reasons for silence when a rate limit bites.
-const (
-	// ReasonClientRate: the client sent more than Settings.ClientRate.
-	ReasonClientRate = "clientRateLimited"
-	// ReasonLinkRate: more clients without a binding arrived through the
-	// relay or interface than Settings.LinkRate.
-	ReasonLinkRate = "linkRateLimited"
-)
 
 // limited answers with silence for a limit that bit, and tells the
 // observer which one and for whom.
-func (t *txn) limited(reason, who string) Result {
+func (t *txn) limited(reason Reason, who string) Result {
 	if t.sn == nil {
 		t.selectSubnet(t.r.ciaddr) // for the observer only
 	}
@@ -21,7 +13,7 @@ func (t *txn) limited(reason, who string) Result {
 	if t.sn != nil {
 		subnet = t.sn.Name
 	}
-	t.e.observer.RateLimited(subnet, reason, who)
+	t.e.observer.RateLimited(subnet, string(reason), who)
 	return t.silent(reason)
 }
 
@@ -49,9 +41,6 @@ func clientName(r *request) string {
 	return name
 }
 
-// ReasonLeasesPerMAC is the reason for silence when clients sharing the
-// client's hardware address hold the subnet's MaxLeasesPerMAC addresses.
-const ReasonLeasesPerMAC = "tooManyLeasesForMAC"
 
 // overMACLimit reports whether clients sharing this client's hardware
 // address hold as many addresses of the subnet as it allows; the

@@ -24,6 +24,9 @@ type Observer interface {
 	// LeaseLimit: clients sharing hardware address hw hold n addresses of
 	// the subnet, its MaxLeasesPerMAC; another was refused.
 	LeaseLimit(subnet string, hw net.HardwareAddr, n int)
+	// RecordUnreadable: the allocator could not read back the stored
+	// binding it kept of addr (it keeps the address's state and expiry).
+	RecordUnreadable(addr netip.Addr, err error)
 }
 
 // NopObserver ignores every event.
@@ -46,3 +49,6 @@ func (NopObserver) RateLimited(string, string, string) {}
 
 // LeaseLimit implements Observer.
 func (NopObserver) LeaseLimit(string, net.HardwareAddr, int) {}
+
+// RecordUnreadable implements Observer.
+func (NopObserver) RecordUnreadable(netip.Addr, error) {}

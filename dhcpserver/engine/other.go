@@ -16,24 +16,24 @@ func (t *txn) decline() (*Reply, Result) {
 	r := t.r
 	addr := r.requested
 	if !addr.IsValid() || !t.selectSubnet(addr) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	if r.serverID.IsValid() && r.serverID != t.sid {
-		return nil, t.silent("otherServer")
+		return nil, t.silent(ReasonOtherServer)
 	}
 	if !t.known(addr) {
-		return nil, t.silent("storeUnavailable")
+		return nil, t.silent(ReasonStoreUnavailable)
 	}
 	b, ok := t.e.alloc.At(addr)
 	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
-		return nil, t.silent("notClientsAddress")
+		return nil, t.silent(ReasonNotClientsAddress)
 	}
 	if !t.fromClientsLink(netip.Addr{}) {
-		return nil, t.silent("wrongSource")
+		return nil, t.silent(ReasonWrongSource)
 	}
 	t.e.observer.Declined(t.sn.Name, addr, r.m.ClientHWAddr)
 	t.probation(addr, b)
-	res := t.silent("declined")
+	res := t.silent(ReasonDeclined)
 	res.Addr = addr
 	return nil, res
 }
@@ -44,32 +44,32 @@ func (t *txn) decline() (*Reply, Result) {
 func (t *txn) release() (*Reply, Result) {
 	r := t.r
 	if !r.ciaddr.IsValid() || !t.selectSubnet(r.ciaddr) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	if r.serverID.IsValid() && r.serverID != t.sid {
-		return nil, t.silent("otherServer")
+		return nil, t.silent(ReasonOtherServer)
 	}
 	if !t.known(r.ciaddr) {
-		return nil, t.silent("storeUnavailable")
+		return nil, t.silent(ReasonStoreUnavailable)
 	}
 	b, ok := t.e.alloc.At(r.ciaddr)
 	if !ok || b.Subnet != t.sn.Name || alloc.ClientOfBinding(&b) != r.client || b.State != lease.Bound {
-		return nil, t.silent("notClientsAddress")
+		return nil, t.silent(ReasonNotClientsAddress)
 	}
 	if !t.fromClientsLink(r.ciaddr) {
-		return nil, t.silent("wrongSource")
+		return nil, t.silent(ReasonWrongSource)
 	}
 	if _, _, err := t.e.alloc.Claim(t.sn.Name, r.ciaddr, r.client, t.now); err != nil {
-		return nil, t.silent("commitInFlight")
+		return nil, t.silent(ReasonCommitInFlight)
 	}
 	b.Renewed, b.Expires = t.now, t.now
 	nb, err := t.e.store.Release(t.ctx, b)
 	if err != nil {
 		t.e.alloc.Finish(r.ciaddr, nil, time.Time{}, t.now)
-		return nil, t.silent("storeUnavailable")
+		return nil, t.silent(ReasonStoreUnavailable)
 	}
 	t.e.alloc.Finish(r.ciaddr, &nb, time.Time{}, t.now)
-	res := t.silent("released")
+	res := t.silent(ReasonReleased)
 	res.Addr = r.ciaddr
 	return nil, res
 }
@@ -100,7 +100,7 @@ func (t *txn) fromClientsLink(bound netip.Addr) bool {
 func (t *txn) inform() (*Reply, Result) {
 	r := t.r
 	if !t.selectSubnet(r.ciaddr) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	m := t.reply(dhcpv4.MessageTypeAck)
 	m.ClientIPAddr = r.m.ClientIPAddr

@@ -58,16 +58,16 @@ type request struct {
 }
 
 // parse decodes a message into r, or says why it is dropped.
-func parse(r *request, m *dhcpv4.DHCPv4) string {
+func parse(r *request, m *dhcpv4.DHCPv4) Reason {
 	if m.OpCode != dhcpv4.OpcodeBootRequest {
-		return "notRequest"
+		return ReasonNotRequest
 	}
 	mt := m.Options.Get(dhcpv4.OptionDHCPMessageType)
 	if len(mt) != 1 {
-		return "noMessageType"
+		return ReasonNoMessageType
 	}
 	if len(m.ClientHWAddr) == 0 && len(m.Options.Get(dhcpv4.OptionClientIdentifier)) == 0 {
-		return "noClientIdentity"
+		return ReasonNoClientIdentity
 	}
 	*r = request{m: m, mt: dhcpv4.MessageType(mt[0])}
 	r.ciaddr = addr4(m.ClientIPAddr)

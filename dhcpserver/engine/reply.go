@@ -41,7 +41,7 @@ func (t *txn) reply(mt dhcpv4.MessageType) *dhcpv4.DHCPv4 {
 }
 
 // nak answers with a DHCPNAK: no address, no configuration.
-func (t *txn) nak(reason string) (*Reply, Result) {
+func (t *txn) nak(reason Reason) (*Reply, Result) {
 	if t.sn == nil || !t.sid.IsValid() {
 		return nil, t.silent(reason)
 	}

@@ -24,7 +24,7 @@ func (t *txn) request() (*Reply, Result) {
 	case r.ciaddr.IsValid():
 		return t.renewing()
 	}
-	return nil, t.silent("malformedRequest")
+	return nil, t.silent(ReasonMalformedRequest)
 }
 
 // selecting: the client chose an offer; only the server it named answers.
@@ -35,19 +35,19 @@ func (t *txn) selecting() (*Reply, Result) {
 		want = r.ciaddr
 	}
 	if !t.selectSubnet(want) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	if r.serverID != t.sid {
 		if want.IsValid() {
 			t.e.alloc.DropOffer(want, r.client, t.now)
 		}
-		return nil, t.silent("otherServer")
+		return nil, t.silent(ReasonOtherServer)
 	}
 	if !want.IsValid() {
-		return t.nak("noRequestedAddress")
+		return t.nak(ReasonNoRequestedAddress)
 	}
 	if !t.sn.Prefix.Contains(want) || !t.servable(want) {
-		return t.nak("addressNotServed")
+		return t.nak(ReasonAddressNotServed)
 	}
 	return t.bind(want, false)
 }
@@ -56,10 +56,10 @@ func (t *txn) selecting() (*Reply, Result) {
 func (t *txn) initReboot() (*Reply, Result) {
 	r := t.r
 	if !t.selectSubnet(r.requested) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	if !t.sn.Prefix.Contains(r.requested) {
-		return t.nak("wrongNetwork")
+		return t.nak(ReasonWrongNetwork)
 	}
 	return t.confirm(r.requested, true)
 }
@@ -68,7 +68,7 @@ func (t *txn) initReboot() (*Reply, Result) {
 // (RENEWING) or broadcast to any (REBINDING).
 func (t *txn) renewing() (*Reply, Result) {
 	if !t.selectSubnet(t.r.ciaddr) {
-		return nil, t.silent("noSubnet")
+		return nil, t.silent(ReasonNoSubnet)
 	}
 	return t.confirm(t.r.ciaddr, t.in.Broadcast)
 }
@@ -80,23 +80,23 @@ func (t *txn) renewing() (*Reply, Result) {
 // may know it.
 func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 	if !t.known(addr) {
-		return nil, t.silent("storeUnavailable")
+		return nil, t.silent(ReasonStoreUnavailable)
 	}
 	if t.res != nil && t.res.Addr != addr && t.e.alloc.Available(t.res.Addr, t.r.client, t.now) {
-		return t.nak("reservedElsewhere")
+		return t.nak(ReasonReservedElsewhere)
 	}
 	held, state, _, known := t.e.alloc.Holding(t.sn.Name, t.r.client)
 	switch {
 	case known && held == addr && state != lease.Declined:
 		return t.bind(addr, true)
 	case known && state == lease.Bound && held != addr:
-		return t.nak("wrongAddress")
+		return t.nak(ReasonWrongAddress)
 	case t.res != nil && t.res.Addr == addr:
 		return t.bind(addr, true)
 	case !mayBeOthers || t.sn.Authoritative:
-		return t.nak("unknownLease")
+		return t.nak(ReasonUnknownLeaseNak)
 	}
-	return nil, t.silent("unknownLease")
+	return nil, t.silent(ReasonUnknownLease)
 }
 
 // bind commits addr for the client and acknowledges it. renewal says the
@@ -107,9 +107,9 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 	prev, stored, err := t.e.alloc.Claim(t.sn.Name, addr, r.client, t.now)
 	switch {
 	case errors.Is(err, alloc.ErrBusy):
-		return nil, t.silent("commitInFlight")
+		return nil, t.silent(ReasonCommitInFlight)
 	case err != nil:
-		return t.nak("addressHeld")
+		return t.nak(ReasonAddressHeld)
 	}
 	mine := stored && alloc.ClientOfBinding(&prev) == r.client && prev.State == lease.Bound
 	if !mine && !t.newClientAllowed() {
@@ -124,7 +124,7 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 		end := t.toldEnd(prev)
 		if !renewal || !mine || !end.After(t.now) {
 			t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
-			return t.nak("addressNotServed")
+			return t.nak(ReasonAddressNotServed)
 		}
 		t.e.alloc.Finish(addr, &prev, end, t.now)
 		return t.ack(addr, end.Sub(t.now), t.leaseTimes(addr))
@@ -233,14 +233,14 @@ func (t *txn) holdUnknown(addr netip.Addr) {
 func (t *txn) commitFailed(err error, addr netip.Addr, prev lease.Binding, mine bool) (*Reply, Result) {
 	switch {
 	case errors.Is(err, lease.ErrConflict):
-		return t.nak("addressHeld")
+		return t.nak(ReasonAddressHeld)
 	case errors.Is(err, lease.ErrNotFound):
 		t.e.alloc.Forget(t.sn.Name, addr)
-		return t.nak("leaseRevoked")
+		return t.nak(ReasonLeaseRevoked)
 	case mine && prev.Expires.Sub(t.now) >= time.Second:
 		return t.ack(addr, prev.Expires.Sub(t.now), t.leaseTimes(addr))
 	}
-	return nil, t.silent("storeUnavailable")
+	return nil, t.silent(ReasonStoreUnavailable)
 }
 
 // binding is the binding to store for addr: the client as it asked now,

@@ -92,7 +92,7 @@ func TestInitReboot(t *testing.T) {
 		addr    string
 		mods    []dhcpv4.Modifier
 		want    dhcpv4.MessageType // 0: silence
-		reason  string
+		reason  Reason
 		nakDest string
 		nakFlag bool
 	}{
@@ -118,7 +118,7 @@ func TestInitReboot(t *testing.T) {
 			r := h.mustReply(q, eth1, tt.want)
 			if tt.want == dhcpv4.MessageTypeNak {
 				checkNak(t, r, tt.nakDest, tt.nakFlag)
-				if got := string(r.Msg.Options.Get(dhcpv4.OptionMessage)); got != tt.reason {
+				if got := string(r.Msg.Options.Get(dhcpv4.OptionMessage)); got != string(tt.reason) {
 					t.Errorf("NAK message %q, want %q", got, tt.reason)
 				}
 				return
@@ -137,7 +137,7 @@ func TestRenewingAndRebinding(t *testing.T) {
 		client net.HardwareAddr
 		in     Meta
 		want   dhcpv4.MessageType
-		reason string
+		reason Reason
 	}{
 		{"renewing, known", false, mac(1), eth1, dhcpv4.MessageTypeAck, ""},
 		{"rebinding, known", false, mac(1), Meta{Interface: "eth1", LocalAddr: serverIP, Broadcast: true}, dhcpv4.MessageTypeAck, ""},
@@ -266,7 +266,7 @@ func TestStoreDown(t *testing.T) {
 	e := New(fs, WithClock(clock), WithSettings(Settings{Headroom: -1}))
 	s, _ := config.New(office())
 	e.SetSnapshot(s)
-	if err := e.Load(context.Background()); err != nil {
+	if err := Restore(context.Background(), e, fs); err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, e: e, store: fs.Memory, clock: clock, obs: &recorder{}}
@@ -414,7 +414,7 @@ func TestRestartKeepsBindings(t *testing.T) {
 	e2 := New(h.store, WithClock(h.clock))
 	s, _ := config.New(office())
 	e2.SetSnapshot(s)
-	if err := e2.Load(context.Background()); err != nil {
+	if err := Restore(context.Background(), e2, h.store); err != nil {
 		t.Fatal(err)
 	}
 	h2 := &harness{t: t, e: e2, store: h.store, clock: h.clock, obs: &recorder{}}
@@ -436,7 +436,7 @@ func TestTwoEnginesOneStoreNeverDuplicate(t *testing.T) {
 		e := New(store, WithClock(clock))
 		s, _ := config.New(office())
 		e.SetSnapshot(s)
-		if err := e.Load(context.Background()); err != nil {
+		if err := Restore(context.Background(), e, store); err != nil {
 			t.Fatal(err)
 		}
 		hs = append(hs, &harness{t: t, e: e, store: store, clock: clock, obs: &recorder{}})

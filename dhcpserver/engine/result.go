@@ -77,15 +77,15 @@ type Result struct {
 	Type string
 	// Outcome is offer, ack, nak or silent.
 	Outcome string
-	// Reason says why, for silence and NAKs, in lowerCamel words.
-	Reason string
+	// Reason says why, for silence and NAKs.
+	Reason Reason
 	// Subnet is the subnet the message was served from, if any.
 	Subnet string
 	// Addr is the address offered, acknowledged, declined or released.
 	Addr netip.Addr
 }
 
-func drop(m *dhcpv4.DHCPv4, reason string) Result {
+func drop(m *dhcpv4.DHCPv4, reason Reason) Result {
 	r := Result{Outcome: OutcomeSilent, Reason: reason}
 	if mt := m.Options.Get(dhcpv4.OptionDHCPMessageType); len(mt) == 1 {
 		r.Type = typeName(dhcpv4.MessageType(mt[0]))

@@ -32,7 +32,7 @@ func (t *txn) done() {
 	txnPool.Put(t)
 }
 
-func (t *txn) result(outcome, reason string) Result {
+func (t *txn) result(outcome string, reason Reason) Result {
 	res := Result{Type: typeName(t.r.mt), Outcome: outcome, Reason: reason}
 	if t.sn != nil {
 		res.Subnet = t.sn.Name
@@ -40,7 +40,7 @@ func (t *txn) result(outcome, reason string) Result {
 	return res
 }
 
-func (t *txn) silent(reason string) Result { return t.result(OutcomeSilent, reason) }
+func (t *txn) silent(reason Reason) Result { return t.result(OutcomeSilent, reason) }
 
 // selectSubnet finds the subnet a message belongs to (RFC 3011 subnet
 // selection where the subnet allows it, RFC 3527 link selection from a

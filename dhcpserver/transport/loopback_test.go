@@ -48,7 +48,7 @@ func startServer(t *testing.T, auth bool) *loopback {
 	lb := &loopback{store: lease.NewMemory(), done: make(chan struct{})}
 	e := engine.New(lb.store)
 	e.SetSnapshot(snap)
-	if err := e.Load(context.Background()); err != nil {
+	if err := engine.Restore(context.Background(), e, lb.store); err != nil {
 		t.Fatal(err)
 	}
 	lb.server = transport.New(transport.Config{Addr: serverAddr, Handler: e, Log: logr.Discard(), Workers: 4})

@@ -65,7 +65,7 @@ func TestDirectClientWithPingConflict(t *testing.T) {
 		}
 		e := engine.New(store, engine.WithProber(pinger))
 		e.SetSnapshot(snap)
-		if err := e.Load(context.Background()); err != nil {
+		if err := engine.Restore(context.Background(), e, store); err != nil {
 			return err
 		}
 		srv = transport.New(transport.Config{Interfaces: []string{"br0"}, Handler: e, Log: testLog(t)})

@@ -178,6 +178,30 @@ func (s *Server) dropped(reason string) {
 	}
 }
 
+// explain logs, at debug level, why a message got silence or a NAK.
+func (s *Server) explain(m *dhcpv4.DHCPv4, meta engine.Meta, res engine.Result) {
+	log := s.cfg.Log.V(1)
+	if !log.Enabled() {
+		return
+	}
+	kv := []any{"reason", string(res.Reason), "type", res.Type, "xid", m.TransactionID.String(), "mac", m.ClientHWAddr.String(),
+		"interface", meta.Interface}
+	if gi := m.GatewayIPAddr; gi != nil && !gi.IsUnspecified() {
+		kv = append(kv, "relay", gi.String())
+	}
+	if res.Subnet != "" {
+		kv = append(kv, "subnet", res.Subnet)
+	}
+	if res.Addr.IsValid() {
+		kv = append(kv, "ip", res.Addr.String())
+	}
+	if res.Outcome == engine.OutcomeNak {
+		log.Info("NAK", kv...)
+		return
+	}
+	log.Info("no answer", kv...)
+}
+
 // serve handles one message; a panic is recovered and counted.
 func (s *Server) serve(ctx context.Context, l *listener, dec *wire.Decoder, msg []byte, meta engine.Meta, at time.Time, out []byte) (ret []byte) {
 	ret = out
@@ -191,13 +215,18 @@ func (s *Server) serve(ctx context.Context, l *listener, dec *wire.Decoder, msg 
 	m, err := dec.Parse(msg)
 	if err != nil {
 		s.Stats.Malformed.Add(1)
-		s.dropped("malformed")
-		s.cfg.Log.V(1).Info("dropped a malformed message", "interface", l.name, "error", err.Error())
+		s.dropped(wire.Fault(err))
+		if log := s.cfg.Log.V(1); log.Enabled() {
+			log.Info("dropped a malformed message", "reason", wire.Fault(err), "interface", meta.Interface, "from", meta.Source.String(), "error", err.Error())
+		}
 		return out
 	}
 	r, res := s.cfg.Handler.Handle(ctx, m, meta)
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.Handled(res, time.Since(at))
+	}
+	if res.Outcome == engine.OutcomeSilent || res.Outcome == engine.OutcomeNak {
+		s.explain(m, meta, res)
 	}
 	if r == nil {
 		return out

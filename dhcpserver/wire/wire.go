@@ -41,6 +41,42 @@ var magicCookie = [4]byte{99, 130, 83, 99}
 // ErrTooShort means a message is shorter than the fixed BOOTP header.
 var ErrTooShort = errors.New("message shorter than the BOOTP header")
 
+// ErrBadHeader means the fixed header cannot be valid (RFC 2131 §2): a
+// hardware address length over the 16 octets of chaddr, or one the
+// hardware type does not have.
+var ErrBadHeader = errors.New("invalid fixed header")
+
+// hwLens are the hardware address lengths of the hardware types that
+// have one: Ethernet and IEEE 802 (RFC 1700), and InfiniBand, whose
+// clients leave chaddr empty and identify by client identifier (RFC 4390).
+var hwLens = map[byte]byte{1: 6, 6: 6, 32: 0}
+
+// checkHeader says what makes the fixed header of b invalid, if anything.
+func checkHeader(b []byte) error {
+	htype, hlen := b[1], b[2]
+	if hlen > 16 {
+		return fmt.Errorf("%w: hlen %d is more than the 16 octets of chaddr", ErrBadHeader, hlen)
+	}
+	if want, known := hwLens[htype]; known && hlen != want {
+		return fmt.Errorf("%w: hlen %d, but hardware type %d has %d", ErrBadHeader, hlen, htype, want)
+	}
+	return nil
+}
+
+// Fault names what is wrong with a message Parse refused, for metrics:
+// truncated, badCookie, badHeader or badOptions.
+func Fault(err error) string {
+	switch {
+	case errors.Is(err, ErrTooShort):
+		return "truncated"
+	case errors.Is(err, ErrBadCookie):
+		return "badCookie"
+	case errors.Is(err, ErrBadHeader):
+		return "badHeader"
+	}
+	return "badOptions"
+}
+
 // Parse decodes a message. Options a sender overloaded into the file and
 // sname fields (option 52) are read too, and those fields then read empty.
 func Parse(b []byte) (*dhcpv4.DHCPv4, error) { return new(Decoder).Parse(b) }
@@ -59,6 +95,9 @@ func (d *Decoder) Parse(b []byte) (*dhcpv4.DHCPv4, error) {
 	m, err := d.decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("decoding message: %w", err)
+	}
+	if err := checkHeader(b); err != nil {
+		return nil, err
 	}
 	ov := m.Options.Get(dhcpv4.OptionOptionOverload)
 	if len(ov) != 1 {

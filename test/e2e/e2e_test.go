@@ -116,7 +116,7 @@ func objects(ns string) []client.Object {
 // server namespace, and waits until it is ready.
 func startManager(t *testing.T, n *network, ns string) {
 	o := app.Defaults()
-	o.Namespace, o.RESTConfig, o.Log, o.InNetns = ns, env.Config, logr.Discard(), n.server.Do
+	o.Namespace, o.RESTConfig, o.Log, o.Test.InNetns = ns, env.Config, logr.Discard(), n.server.Do
 	o.MetricsAddr = "0"
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	o.ProbeAddr = l.Addr().String()

@@ -93,7 +93,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 	applyLab(t, ns, "10.50.0.99")
 	fast := func(crash bool) func(*app.Options) {
 		return func(o *app.Options) {
-			o.LeaderElect, o.KeepLeaseOnExit = true, crash
+			o.LeaderElect, o.Test.KeepLeaseOnExit = true, crash
 			o.LeaseDuration, o.RenewDeadline, o.RetryPeriod = 4*time.Second, 3*time.Second, 500*time.Millisecond
 		}
 	}

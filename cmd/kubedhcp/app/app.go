@@ -18,12 +18,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
@@ -31,12 +33,17 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
+	dhcpmetrics "github.com/kubedhcp/kubedhcp/dhcpserver/metrics"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/serve"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/transport"
 )
 
-// storeKubernetes names the Lease store (--lease-store).
-const storeKubernetes = "kubernetes"
+// The stores --lease-store names.
+const (
+	storeKubernetes = "kubernetes"
+	storeMemory     = "memory"
+)
 
 // Options configure the manager; see the flags in cmd/kubedhcp.
 type Options struct {
@@ -57,9 +64,6 @@ type Options struct {
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
 	// zero keeps controller-runtime's defaults (15s, 10s, 2s).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
-	// KeepLeaseOnExit does not release leadership on exit, as after a
-	// crash (tests).
-	KeepLeaseOnExit bool
 	QPS             float32
 	Burst           int
 	// LeaseQPS and LeaseBurst limit the Lease store's own client: every
@@ -73,13 +77,23 @@ type Options struct {
 	StatusInterval time.Duration
 	SweepInterval  time.Duration
 	Retention      time.Duration
-	// InNetns, when set, runs the DHCP listeners' and the pinger's socket
-	// creation inside another network namespace (tests).
-	InNetns func(func() error) error
+	// Test holds what only tests set.
+	Test TestHooks
 	// RESTConfig connects to the apiserver; nil: the usual kubeconfig
 	// discovery (flag, KUBECONFIG, in-cluster).
 	RESTConfig *rest.Config
 	Log        logr.Logger
+}
+
+// TestHooks are the options only tests set.
+type TestHooks struct {
+	// InNetns, when set, runs the DHCP listeners' and the pinger's socket
+	// creation, and the look-up of interfaces, inside another network
+	// namespace.
+	InNetns func(func() error) error
+	// KeepLeaseOnExit does not release leadership on exit, as after a
+	// crash.
+	KeepLeaseOnExit bool
 }
 
 // Defaults returns Options with every default filled in.
@@ -122,15 +136,24 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
+// allMetrics are the DHCP server's and the controllers' metrics.
+type allMetrics struct {
+	dhcp *dhcpmetrics.Metrics
+	ctrl *controllers.Metrics
+}
+
 var (
 	metricsOnce sync.Once
-	metrics     *controllers.Metrics
+	metrics     allMetrics
 )
 
-// sharedMetrics registers kubedhcp's metrics once per process, with
-// controller-runtime's registry, whose endpoint serves them.
-func sharedMetrics() *controllers.Metrics {
-	metricsOnce.Do(func() { metrics = controllers.NewMetrics(nil) })
+// sharedMetrics registers kubedhcp's metrics once per process (tests run
+// several managers in one), with controller-runtime's registry, whose
+// endpoint serves them.
+func sharedMetrics() allMetrics {
+	metricsOnce.Do(func() {
+		metrics = allMetrics{dhcp: dhcpmetrics.New(crmetrics.Registry), ctrl: controllers.NewMetrics(crmetrics.Registry)}
+	})
 	return metrics
 }
 
@@ -148,7 +171,7 @@ func Run(ctx context.Context, o Options) error {
 	cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	metrics := sharedMetrics()
 	skipped := func(resource string, err error) {
-		metrics.Skipped.WithLabelValues(resource).Inc()
+		metrics.ctrl.Skipped.WithLabelValues(resource).Inc()
 		o.Log.Error(err, "skipping a stored object that names nothing", "resource", resource)
 	}
 	leaseLists := &controllers.ListFailures{}
@@ -173,7 +196,7 @@ func Run(ctx context.Context, o Options) error {
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,
-		LeaderElectionReleaseOnCancel: !o.KeepLeaseOnExit,
+		LeaderElectionReleaseOnCancel: !o.Test.KeepLeaseOnExit,
 		LeaseDuration:                 durOrNil(o.LeaseDuration),
 		RenewDeadline:                 durOrNil(o.RenewDeadline),
 		RetryPeriod:                   durOrNil(o.RetryPeriod),
@@ -243,69 +266,95 @@ func durOrNil(d time.Duration) *time.Duration {
 // wired are the parts Run's probes look at.
 type wired struct {
 	engine *engine.Engine
-	server *controllers.DHCPServer
+	server *serve.Server
 	mgr    manager.Manager
 	health *controllers.StoreHealth
 }
 
+// wire builds every part in the order they depend on one another, each
+// with what it needs, and adds the runnables to the manager.
 func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cache, leaseLists *controllers.ListFailures) (*wired, error) {
 	metrics := sharedMetrics()
-	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.InNetns, 10*time.Second)
-	cr := &controllers.ConfigReconciler{Client: mgr.GetClient(), Namespace: o.Namespace, Interfaces: ifaces}
-	store, err := newStore(mgr, cfg, o, cr, leaseCache)
+	store, err := newStore(mgr, cfg, o, leaseCache)
 	if err != nil {
 		return nil, err
 	}
+	health := &controllers.StoreHealth{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Interval: 5 * time.Second, Metrics: metrics.ctrl}
 	recorder := mgr.GetEventRecorder("kubedhcp")
-	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second}
-	opts := []engine.Option{engine.WithObserver(obs), engine.WithSettings(o.Engine)}
-	if o.Ping {
-		var p *transport.Pinger
-		open := func() (err error) { p, err = transport.NewPinger(); return err }
-		if o.InNetns != nil {
-			err = o.InNetns(open)
-		} else {
-			err = open()
-		}
-		if err == nil {
-			opts = append(opts, engine.WithProber(p))
-		} else {
-			o.Log.Info("ping checks disabled", "reason", err.Error())
-		}
+	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second,
+		Metrics: metrics.ctrl}
+	eng := engine.New(metrics.dhcp.InstrumentStore(store, health.Observe), engineOptions(o, obs)...)
+	loader, err := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists)
+	if err != nil {
+		return nil, err
 	}
-	health := &controllers.StoreHealth{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Interval: 5 * time.Second, Metrics: metrics}
-	eng := engine.New(metrics.InstrumentStore(store, health), opts...)
-	cr.Sink = eng
-	leases := &controllers.LeaseWatcher{Cache: leaseCache, Bindings: eng.Allocator(), Engine: eng, Recorder: recorder,
-		Metrics: metrics, ListFailures: leaseLists, Partial: eng.Partial}
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
-		Recorder: recorder, Metrics: metrics, Interval: o.StatusInterval, Leases: leases, Store: health}
-	cr.Built = status.SetBuilt
+		Recorder: recorder, Metrics: metrics.ctrl, Interval: o.StatusInterval, Leases: loader.unusable, Store: health}
+	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.Test.InNetns, 10*time.Second)
+	cr := controllers.NewConfigReconciler(mgr.GetClient(), o.Namespace, ifaces, eng, status.SetBuilt)
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the config controller: %w", err)
 	}
-	srv := &controllers.DHCPServer{Engine: eng, LeaderOnly: o.LeaderElect, InNetns: o.InNetns, Transport: transport.Config{
-		Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: workers(o), Handler: eng, Observer: metrics, Log: o.Log.WithName("dhcp")}}
-	runnables := []manager.Runnable{
-		obs,
-		ifaces,
-		health,
-		leases,
-		status,
-		&controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval,
-			Retention: o.Retention, Now: time.Now},
-		srv,
-	}
-	if o.LeaseStore == "memory" {
-		runnables[3] = manager.RunnableFunc(func(ctx context.Context) error { return eng.Load(ctx) })
-	}
-	for _, r := range runnables {
+	srv := serve.New(eng, transport.Config{Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: workers(o), Handler: eng,
+		Observer: metrics.dhcp, Log: o.Log.WithName("dhcp")}, o.LeaderElect, o.Test.InNetns)
+	sweeper := &controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval, Retention: o.Retention,
+		Now: time.Now, Metrics: metrics.ctrl}
+	for _, r := range []manager.Runnable{obs, ifaces, health, loader.runnable, status, sweeper, srv} {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
 	}
 	return &wired{engine: eng, server: srv, mgr: mgr, health: health}, nil
 }
+
+// engineOptions are the engine's observer, settings and, when ping checks
+// are on and the socket opens, its prober.
+func engineOptions(o Options, obs engine.Observer) []engine.Option {
+	opts := []engine.Option{engine.WithObserver(obs), engine.WithSettings(o.Engine)}
+	if !o.Ping {
+		return opts
+	}
+	var p *transport.Pinger
+	open := func() (err error) { p, err = transport.NewPinger(); return err }
+	var err error
+	if o.Test.InNetns != nil {
+		err = o.Test.InNetns(open)
+	} else {
+		err = open()
+	}
+	if err != nil {
+		o.Log.Info("ping checks disabled", "reason", err.Error())
+		return opts
+	}
+	return append(opts, engine.WithProber(p))
+}
+
+// loader is what loads the engine's bindings: the lease watcher for the
+// Lease store, which also knows the Leases it skipped; a restore of the
+// memory store otherwise.
+type loader struct {
+	runnable manager.Runnable
+	unusable interface {
+		Unusable() []controllers.UnusableLease
+	}
+}
+
+func bindingsLoader(o Options, leaseCache cache.Cache, eng *engine.Engine, store lease.Store, recorder events.EventRecorder,
+	metrics *controllers.Metrics, lists *controllers.ListFailures) (loader, error) {
+	if o.LeaseStore == storeMemory {
+		return loader{runnable: manager.RunnableFunc(func(ctx context.Context) error {
+			return engine.Restore(ctx, eng, store)
+		}), unusable: noneUnusable{}}, nil
+	}
+	w := &controllers.LeaseWatcher{Cache: leaseCache, Bindings: eng.Allocator(), Engine: eng, Recorder: recorder,
+		Metrics: metrics, ListFailures: lists, Partial: eng.Partial}
+	return loader{runnable: w, unusable: w}, nil
+}
+
+// noneUnusable reports no unusable Leases: the memory store has none.
+type noneUnusable struct{}
+
+func (noneUnusable) Unusable() []controllers.UnusableLease { return nil }
 
 // storeWorkers is the default number of DHCP workers with the Lease
 // store: each REQUEST waits for its Lease to be written (a few
@@ -322,9 +371,9 @@ func workers(o Options) int {
 }
 
 // newStore returns the lease store the options name.
-func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.ConfigReconciler, leaseCache cache.Cache) (lease.Store, error) {
+func newStore(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cache) (lease.Store, error) {
 	switch o.LeaseStore {
-	case "memory":
+	case storeMemory:
 		return lease.NewMemory(), nil
 	case storeKubernetes:
 		cfg = rest.CopyConfig(cfg)
@@ -333,7 +382,8 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, cr *controllers.
 		if err != nil {
 			return nil, fmt.Errorf("creating the lease client: %w", err)
 		}
-		return &leasestore.Store{Client: direct, Lister: leaseCache, Namespace: o.Namespace, SubnetUID: cr.SubnetUID}, nil
+		return &leasestore.Store{Client: direct, Lister: leaseCache, Namespace: o.Namespace,
+			SubnetUID: leasestore.SubnetUIDs(mgr.GetCache(), o.Namespace)}, nil
 	}
 	return nil, fmt.Errorf("--lease-store %q: want kubernetes or memory", o.LeaseStore)
 }

@@ -45,7 +45,7 @@ func main() {
 	}
 	e := engine.New(lease.NewMemory(), engine.WithSettings(engine.Settings{NoLimits: true})) // a load generator is one flooding relay
 	e.SetSnapshot(snap)
-	if err := e.Load(context.Background()); err != nil {
+	if err := engine.Restore(context.Background(), e, lease.NewMemory()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

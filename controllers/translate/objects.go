@@ -1,4 +1,4 @@
-package controllers
+package translate
 
 import (
 	"fmt"
@@ -281,8 +281,9 @@ func translateReservation(r *dhcpv1alpha1.Reservation) (*config.Reservation, err
 	return out, nil
 }
 
-// identity describes a Reservation's client for display and duplicates.
-func identity(r *dhcpv1alpha1.Reservation) string {
+// Identity describes a Reservation's client for display, such as
+// mac 00:16:41:e0:f9:1c.
+func Identity(r *dhcpv1alpha1.Reservation) string {
 	switch {
 	case r.Spec.MACAddress != "":
 		return "mac " + strings.ToLower(string(r.Spec.MACAddress))

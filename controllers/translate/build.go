@@ -1,4 +1,11 @@
-package controllers
+// Package translate is the pure translation of the API's Subnets, Pools
+// and Reservations into the DHCP engine's configuration snapshot: objects
+// in, a snapshot and the problem of each object left out. It reads
+// nothing but its arguments and changes none of them; the reconcilers do
+// the I/O, as MetalLB keeps config.For apart from its controllers. Every
+// rule is checked once, by the snapshot's constructor (config.Assemble);
+// Build translates and maps its faults to the objects' conditions.
+package translate
 
 import (
 	"fmt"
@@ -105,7 +112,7 @@ func (b *builder) fault(f config.Fault) {
 }
 
 func (b *builder) addSubnet(s *dhcpv1alpha1.Subnet) {
-	if why := unreadable(s); why != "" {
+	if why := Unreadable(s); why != "" {
 		b.fail("Subnet", s.Name, dhcpv1alpha1.ReasonInvalid, "%s", why)
 		return
 	}
@@ -132,7 +139,7 @@ func (b *builder) subnetFor(kind, name, subnet string) *config.Subnet {
 }
 
 func (b *builder) addPool(p *dhcpv1alpha1.Pool) {
-	if why := unreadable(p); why != "" {
+	if why := Unreadable(p); why != "" {
 		b.fail("Pool", p.Name, dhcpv1alpha1.ReasonInvalid, "%s", why)
 		return
 	}
@@ -149,7 +156,7 @@ func (b *builder) addPool(p *dhcpv1alpha1.Pool) {
 }
 
 func (b *builder) addReservation(r *dhcpv1alpha1.Reservation) {
-	if why := unreadable(r); why != "" {
+	if why := Unreadable(r); why != "" {
 		b.fail("Reservation", r.Name, dhcpv1alpha1.ReasonInvalid, "%s", why)
 		return
 	}
@@ -165,9 +172,9 @@ func (b *builder) addReservation(r *dhcpv1alpha1.Reservation) {
 	sn.Reservations = append(sn.Reservations, cr)
 }
 
-// unreadable says why a cached object did not decode, as the field at
+// Unreadable says why a cached object did not decode, as the field at
 // fault, or "" when it did.
-func unreadable(o decode.Annotated) string {
+func Unreadable(o decode.Annotated) string {
 	if why := decode.Unreadable(o); why != "" {
 		return "spec: the stored object cannot be read: " + why
 	}
