@@ -56,8 +56,12 @@ type pending struct {
 	subnet, reason, note string
 }
 
-func (o *EventObserver) push(subnet, reason, note string) {
+func (o *EventObserver) init() {
 	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
+}
+
+func (o *EventObserver) push(subnet, reason, note string) {
+	o.init()
 	select {
 	case o.queue <- pending{subnet, reason, note}:
 	default: // full: an event storm; the metrics still count what happened
@@ -67,7 +71,7 @@ func (o *EventObserver) push(subnet, reason, note string) {
 
 // Start records queued events until ctx ends; it is a manager Runnable.
 func (o *EventObserver) Start(ctx context.Context) error {
-	o.once.Do(func() { o.queue = make(chan pending, 256); o.last = map[[2]string]time.Time{} })
+	o.init()
 	l := log.FromContext(ctx).WithName("engine")
 	o.logger.Store(&l)
 	for {
@@ -84,6 +88,7 @@ func (o *EventObserver) Start(ctx context.Context) error {
 // reason each Interval; a failed read of the Subnet is counted and logged
 // and does not use up the interval.
 func (o *EventObserver) record(ctx context.Context, p pending) {
+	o.init()
 	k := [2]string{p.subnet, p.reason}
 	if time.Since(o.last[k]) < o.Interval {
 		return

@@ -2,10 +2,14 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
@@ -53,5 +57,32 @@ func TestSweepExpiresAndDeletesFromTheAllocatorsBindings(t *testing.T) {
 		if states[k] != v {
 			t.Errorf("10.0.0.%d is %v after the sweep, want %v", k, states[k], v)
 		}
+	}
+}
+
+// failingStore fails every write as an unreachable apiserver does.
+type failingStore struct{ lease.Store }
+
+func (failingStore) Commit(context.Context, lease.Binding) (lease.Binding, error) {
+	return lease.Binding{}, errors.New("connection refused")
+}
+
+func (failingStore) Delete(context.Context, lease.Binding) error { return errors.New("connection refused") }
+
+// A sweep that cannot write counts and logs each failure; none vanishes.
+func TestSweepCountsFailures(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a := alloc.New(time.Minute, nil)
+	for last, st := range map[byte]lease.State{1: lease.Bound, 2: lease.Released} {
+		a.Observe(lease.Binding{Subnet: "lan", Addr: netip.AddrFrom4([4]byte{10, 0, 0, last}), HWAddr: net.HardwareAddr{2, 0, 0, 0, 0, last},
+			State: st, Expires: now.Add(-2 * time.Hour), Version: "1"})
+	}
+	m := NewMetrics(prometheus.NewRegistry())
+	s := &Sweeper{Bindings: a, Store: failingStore{}, Retention: time.Hour, Now: func() time.Time { return now }, Metrics: m}
+	if expired, deleted := s.Sweep(context.Background()); expired+deleted != 0 {
+		t.Fatalf("swept %d, %d through a failing store", expired, deleted)
+	}
+	if got := testutil.ToFloat64(m.JobErrors.WithLabelValues("sweeper")); got != 2 {
+		t.Errorf("sweeper failures counted %v, want 2", got)
 	}
 }

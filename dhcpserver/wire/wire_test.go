@@ -180,3 +180,47 @@ func TestMarshalKeepsEssentialOptions(t *testing.T) {
 		t.Errorf("dropped %v, want only some of the large options 224-227", dropped)
 	}
 }
+
+// A fixed header that cannot be valid (RFC 2131 §2) is refused with
+// ErrBadHeader, and Fault names each kind of refusal.
+func TestParseRefusesBadHeaders(t *testing.T) {
+	good := reply(map[uint8][]byte{53: {1}})
+	good.OpCode = dhcpv4.OpcodeBootRequest
+	tests := []struct {
+		name        string
+		htype, hlen byte
+		fault       string
+	}{
+		{"ethernet", 1, 6, ""},
+		{"hlen over 16", 1, 17, "badHeader"},
+		{"hlen 255", 200, 255, "badHeader"},
+		{"ethernet with 8 octets", 1, 8, "badHeader"},
+		{"ethernet without one", 1, 0, "badHeader"},
+		{"IEEE 802 with 6", 6, 6, ""},
+		{"InfiniBand with none", 32, 0, ""},
+		{"InfiniBand with 6", 32, 6, "badHeader"},
+		{"unknown type, 16 octets", 99, 16, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := good.ToBytes()
+			b[1], b[2] = tt.htype, tt.hlen
+			_, err := Parse(b)
+			switch {
+			case tt.fault == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.fault != "" && (err == nil || Fault(err) != tt.fault):
+				t.Errorf("err %v (fault %q), want fault %s", err, Fault(err), tt.fault)
+			}
+		})
+	}
+	short := good.ToBytes()[:100]
+	badCookie := good.ToBytes()
+	badCookie[236] = 0
+	truncated := append(good.ToBytes()[:240:240], 12, 200, 'x')
+	for want, b := range map[string][]byte{"truncated": short, "badCookie": badCookie, "badOptions": truncated} {
+		if _, err := Parse(b); err == nil || Fault(err) != want {
+			t.Errorf("%s: err %v, fault %q", want, err, Fault(err))
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease/leasetest"
 )
 
 // leaseStore returns a Lease store with the manager's client settings.
@@ -97,4 +98,10 @@ func BenchmarkStartup10k(b *testing.B) {
 		cancel()
 		<-done
 	}
+}
+
+// The Lease store keeps the Store contract, the same cases the memory
+// store runs, against the real apiserver: a namespace of its own each.
+func TestLeaseStoreContract(t *testing.T) {
+	leasetest.Contract(t, func(t *testing.T) lease.Store { return leaseStore(t, newNamespace(t)) })
 }
