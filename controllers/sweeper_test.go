@@ -67,7 +67,9 @@ func (failingStore) Commit(context.Context, lease.Binding) (lease.Binding, error
 	return lease.Binding{}, errors.New("connection refused")
 }
 
-func (failingStore) Delete(context.Context, lease.Binding) error { return errors.New("connection refused") }
+func (failingStore) Delete(context.Context, lease.Binding) error {
+	return errors.New("connection refused")
+}
 
 // A sweep that cannot write counts and logs each failure; none vanishes.
 func TestSweepCountsFailures(t *testing.T) {

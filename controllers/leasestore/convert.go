@@ -19,15 +19,15 @@ func toSpec(b *lease.Binding) dhcpv1alpha1.LeaseSpec {
 	s := dhcpv1alpha1.LeaseSpec{
 		Subnet:      dhcpv1alpha1.ObjectName(b.Subnet),
 		IPAddress:   dhcpv1alpha1.IPv4Address(b.Addr.String()),
-		Hostname:    truncate(b.Hostname, 255),
+		Hostname:    options.Truncate(b.Hostname, 255),
 		State:       dhcpv1alpha1.LeaseState(b.State.String()),
 		Start:       timeOrNil(b.Start),
 		Renewed:     timeOrNil(b.Renewed),
 		Expires:     timeOrNil(ceilSecond(b.Expires)),
 		Pool:        b.Pool,
 		Reservation: b.Reservation,
-		VendorClass: truncate(printable(b.VendorClass), 255),
-		UserClass:   truncate(printable(b.UserClass), 255),
+		VendorClass: options.Truncate(printable(b.VendorClass), 255),
+		UserClass:   options.Truncate(printable(b.UserClass), 255),
 	}
 	if len(b.HWAddr) == 6 {
 		s.MACAddress = dhcpv1alpha1.MACAddress(b.HWAddr.String())
@@ -92,21 +92,7 @@ func hexOf(b []byte) dhcpv1alpha1.HexOctets {
 	if len(b) == 0 {
 		return ""
 	}
-	return dhcpv1alpha1.HexOctets(options.FormatHex(truncateBytes(b, 255)))
-}
-
-func truncateBytes(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
-	}
-	return b
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
+	return dhcpv1alpha1.HexOctets(options.FormatHex(options.Truncate(b, 255)))
 }
 
 // printable keeps what a client sent readable in a Lease: non-printable

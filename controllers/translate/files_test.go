@@ -41,6 +41,7 @@ import (
 //	# reserved a mac 02:00:00:00:00:01: r 10.0.0.5   ReservationFor (mac, client-id, circuit)
 //
 // The expectation follows the first ": " of a line.
+//
 //	# option a/p 3: 0a000001             an encoded option (none: unset)
 //	# lease a/p: 1h0m0s 1m0s 24h0m0s     default, min, max lease time
 //
@@ -347,4 +348,3 @@ func poolLookup(s *config.Snapshot, kind, arg, want string) error {
 	}
 	return fmt.Errorf("unknown lookup %q", kind)
 }
-

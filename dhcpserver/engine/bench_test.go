@@ -69,7 +69,7 @@ func benchDORA(b *testing.B, e *Engine) {
 		}
 		setClient(r, i)
 		// A copy: the reply's storage goes back to its pool on Release.
-		r.Options[optRequestedAddr] = append(net.IP(nil), offer.Msg.YourIPAddr.To4()...)
+		r.Options[options.CodeRequestedAddr] = append(net.IP(nil), offer.Msg.YourIPAddr.To4()...)
 		offer.Release()
 		ack, res := e.Handle(ctx, r, eth1)
 		if ack == nil || ack.Msg.MessageType() != dhcpv4.MessageTypeAck {
@@ -99,7 +99,7 @@ func BenchmarkPacketPathDORA(b *testing.B) {
 		out, _ = wire.Marshal(out, offer.Msg, offer.Order, offer.MaxSize)
 		setClient(r, i)
 		// A copy: the reply's storage goes back to its pool on Release.
-		r.Options[optRequestedAddr] = append(net.IP(nil), offer.Msg.YourIPAddr.To4()...)
+		r.Options[options.CodeRequestedAddr] = append(net.IP(nil), offer.Msg.YourIPAddr.To4()...)
 		offer.Release()
 		m, _ = wire.Parse(r.ToBytes())
 		ack, _ := e.Handle(ctx, m, eth1)

@@ -2,7 +2,6 @@ package engine
 
 import "github.com/kubedhcp/kubedhcp/dhcpserver/options"
 
-
 // limited answers with silence for a limit that bit, and tells the
 // observer which one and for whom.
 func (t *txn) limited(reason Reason, who string) Result {
@@ -40,7 +39,6 @@ func clientName(r *request) string {
 	}
 	return name
 }
-
 
 // overMACLimit reports whether clients sharing this client's hardware
 // address hold as many addresses of the subnet as it allows; the

@@ -9,30 +9,10 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
-// Option codes the engine reads or writes itself.
 const (
-	optHostname      = 12
-	optRequestedAddr = 50
-	optLeaseTime     = 51
-	optOverload      = 52
-	optMessageType   = 53
-	optServerID      = 54
-	optParamRequest  = 55
-	optMessage       = 56
-	optMaxSize       = 57
-	optRenewal       = 58
-	optRebinding     = 59
-	optVendorClass   = 60
-	optClientID      = 61
-	optUserClass     = 77
-	optRelayInfo     = 82
-	optClientArch    = 93
-	optSubnetSelect  = 118
-	optTFTPServer    = 66
-	optBootFile      = 67
-
 	relayCircuitID = 1
 	relayRemoteID  = 2
 	relayLinkSel   = 5
@@ -62,49 +42,49 @@ func parse(r *request, m *dhcpv4.DHCPv4) Reason {
 	if m.OpCode != dhcpv4.OpcodeBootRequest {
 		return ReasonNotRequest
 	}
-	mt := m.Options.Get(dhcpv4.OptionDHCPMessageType)
+	mt := m.Options[options.CodeMessageType]
 	if len(mt) != 1 {
 		return ReasonNoMessageType
 	}
-	if len(m.ClientHWAddr) == 0 && len(m.Options.Get(dhcpv4.OptionClientIdentifier)) == 0 {
+	if len(m.ClientHWAddr) == 0 && len(m.Options[options.CodeClientID]) == 0 {
 		return ReasonNoClientIdentity
 	}
 	*r = request{m: m, mt: dhcpv4.MessageType(mt[0])}
 	r.ciaddr = addr4(m.ClientIPAddr)
 	r.giaddr = addr4(m.GatewayIPAddr)
 	o := m.Options
-	r.requested = addr4(o.Get(dhcpv4.OptionRequestedIPAddress))
-	r.serverID = addr4(o.Get(dhcpv4.OptionServerIdentifier))
-	if v := o.Get(dhcpv4.OptionIPAddressLeaseTime); len(v) == 4 {
+	r.requested = addr4(o[options.CodeRequestedAddr])
+	r.serverID = addr4(o[options.CodeServerID])
+	if v := o[options.CodeLeaseTime]; len(v) == 4 {
 		r.leaseReq = time.Duration(binary.BigEndian.Uint32(v)) * time.Second
 	}
-	r.prl = o.Get(dhcpv4.OptionParameterRequestList)
+	r.prl = o[options.CodeParamRequest]
 	r.maxSize = 576
-	if v := o.Get(dhcpv4.OptionMaximumDHCPMessageSize); len(v) == 2 && int(binary.BigEndian.Uint16(v)) > r.maxSize {
+	if v := o[options.CodeMaxSize]; len(v) == 2 && int(binary.BigEndian.Uint16(v)) > r.maxSize {
 		r.maxSize = int(binary.BigEndian.Uint16(v))
 	}
-	r.hostname = string(o.Get(dhcpv4.OptionHostName))
+	r.hostname = string(o[options.CodeHostname])
 	r.info = clientInfo(m)
 	r.client = alloc.ClientOf(r.info.ClientID, m.ClientHWAddr)
 	// Option 82 is echoed whoever sent it (RFC 3046 §2.2), but what it
 	// says counts only from a relay: a directly attached client could
 	// otherwise pose as any relay port or link.
-	r.relay = o.Get(dhcpv4.OptionRelayAgentInformation)
+	r.relay = o[options.CodeRelayInfo]
 	if len(r.relay) > 0 && r.giaddr.IsValid() {
 		r.info.CircuitID, r.info.RemoteID, r.linkSel = relaySubOptions(r.relay)
 	}
-	r.subnetSel = addr4(o.Get(dhcpv4.GenericOptionCode(optSubnetSelect)))
+	r.subnetSel = addr4(o[options.CodeSubnetSelect])
 	return ""
 }
 
 func clientInfo(m *dhcpv4.DHCPv4) config.ClientInfo {
 	o := m.Options
-	ci := config.ClientInfo{HWAddr: m.ClientHWAddr, ClientID: o.Get(dhcpv4.OptionClientIdentifier),
-		VendorClass: string(o.Get(dhcpv4.OptionClassIdentifier))}
-	if uc := o.Get(dhcpv4.OptionUserClassInformation); len(uc) > 0 {
+	ci := config.ClientInfo{HWAddr: m.ClientHWAddr, ClientID: o[options.CodeClientID],
+		VendorClass: string(o[options.CodeVendorClass])}
+	if uc := o[options.CodeUserClass]; len(uc) > 0 {
 		ci.UserClasses = userClasses(uc)
 	}
-	if a := o.Get(dhcpv4.OptionClientSystemArchitectureType); len(a) >= 2 {
+	if a := o[options.CodeClientArch]; len(a) >= 2 {
 		for i := 0; i+1 < len(a); i += 2 {
 			ci.Arch = append(ci.Arch, binary.BigEndian.Uint16(a[i:]))
 		}
@@ -113,8 +93,9 @@ func clientInfo(m *dhcpv4.DHCPv4) config.ClientInfo {
 }
 
 // userClasses decodes option 77. RFC 3004 encodes a list of
-// length-prefixed classes, but iPXE and others send plain text: the text
-// is a class when it does not parse as such a list.
+// length-prefixed classes, but iPXE and others send plain text: the whole
+// text is always a class too, and the only one when it does not parse as
+// such a list.
 func userClasses(b []byte) []string {
 	var out []string
 	for i := 0; i < len(b); {

@@ -29,13 +29,13 @@ func (t *txn) reply(mt dhcpv4.MessageType) *dhcpv4.DHCPv4 {
 	m := t.out.Msg
 	m.OpCode, m.HWType, m.TransactionID, m.Flags = dhcpv4.OpcodeBootReply, q.HWType, q.TransactionID, q.Flags
 	m.GatewayIPAddr, m.ClientHWAddr = q.GatewayIPAddr, q.ClientHWAddr
-	m.Options[optMessageType] = messageTypes[mt]
-	m.Options[optServerID] = t.sn.ServerIDBytes(t.sid)
+	m.Options[options.CodeMessageType] = messageTypes[mt]
+	m.Options[options.CodeServerID] = t.sn.ServerIDBytes(t.sid)
 	if id := t.r.info.ClientID; len(id) > 0 {
-		m.Options[optClientID] = id
+		m.Options[options.CodeClientID] = id
 	}
 	if len(t.r.relay) > 0 {
-		m.Options[optRelayInfo] = t.r.relay
+		m.Options[options.CodeRelayInfo] = t.r.relay
 	}
 	return m
 }
@@ -46,9 +46,9 @@ func (t *txn) nak(reason Reason) (*Reply, Result) {
 		return nil, t.silent(reason)
 	}
 	m := t.reply(dhcpv4.MessageTypeNak)
-	m.Options[optMessage] = []byte(reason)
+	m.Options[options.CodeMessage] = []byte(reason)
 	r := t.out
-	r.Order = append(r.Order[:0], optMessageType, optServerID, optMessage, optClientID, optRelayInfo)
+	r.Order = append(r.Order[:0], options.CodeMessageType, options.CodeServerID, options.CodeMessage, options.CodeClientID, options.CodeRelayInfo)
 	r.MaxSize, r.Dest = t.maxSize(), t.dest(m, true)
 	return r, t.result(OutcomeNak, reason)
 }
@@ -59,17 +59,17 @@ func (t *txn) nak(reason Reason) (*Reply, Result) {
 func (t *txn) finish(m *dhcpv4.DHCPv4, addr netip.Addr, d time.Duration, lt config.LeaseTimes) *Reply {
 	r := t.out
 	o := orderer{codes: r.Order[:0]}
-	o.add(optMessageType, optServerID)
+	o.add(options.CodeMessageType, options.CodeServerID)
 	if d > 0 {
 		t1, t2 := lt.Timers(d)
-		m.Options[optLeaseTime] = putSecs(r.times[0:4], d)
-		m.Options[optRenewal] = putSecs(r.times[4:8], t1)
-		m.Options[optRebinding] = putSecs(r.times[8:12], t2)
-		o.add(optLeaseTime, optRenewal, optRebinding)
+		m.Options[options.CodeLeaseTime] = putSecs(r.times[0:4], d)
+		m.Options[options.CodeRenewal] = putSecs(r.times[4:8], t1)
+		m.Options[options.CodeRebinding] = putSecs(r.times[8:12], t2)
+		o.add(options.CodeLeaseTime, options.CodeRenewal, options.CodeRebinding)
 	}
 	set := t.optionsFor(addr)
 	if h := t.hostnameOption(); h != "" {
-		m.Options[optHostname] = []byte(h)
+		m.Options[options.CodeHostname] = []byte(h)
 	}
 	t.boot(m)
 	for _, c := range t.r.prl {
@@ -88,7 +88,7 @@ func (t *txn) finish(m *dhcpv4.DHCPv4, addr netip.Addr, d time.Duration, lt conf
 			o.add(c)
 		}
 	}
-	for _, c := range []uint8{optHostname, optBootFile, optVendorClass, optClientID, optRelayInfo} {
+	for _, c := range []uint8{options.CodeHostname, options.CodeBootFileName, options.CodeVendorClass, options.CodeClientID, options.CodeRelayInfo} {
 		if _, ok := m.Options[c]; ok {
 			o.add(c)
 		}
@@ -139,13 +139,13 @@ func (t *txn) boot(m *dhcpv4.DHCPv4) {
 		if len(file) < 128 {
 			m.BootFileName = file
 		}
-		if len(file) >= 128 || wants(t.r.prl, optBootFile) {
-			m.Options[optBootFile] = []byte(file)
+		if len(file) >= 128 || wants(t.r.prl, options.CodeBootFileName) {
+			m.Options[options.CodeBootFileName] = []byte(file)
 		}
 	}
 	for _, vc := range []string{"PXEClient", "HTTPClient"} {
 		if strings.HasPrefix(t.r.info.VendorClass, vc) {
-			m.Options[optVendorClass] = []byte(vc)
+			m.Options[options.CodeVendorClass] = []byte(vc)
 		}
 	}
 }

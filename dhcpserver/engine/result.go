@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
 // Reply is a message to send and where to send it. Call Release when done
@@ -87,7 +89,7 @@ type Result struct {
 
 func drop(m *dhcpv4.DHCPv4, reason Reason) Result {
 	r := Result{Outcome: OutcomeSilent, Reason: reason}
-	if mt := m.Options.Get(dhcpv4.OptionDHCPMessageType); len(mt) == 1 {
+	if mt := m.Options[options.CodeMessageType]; len(mt) == 1 {
 		r.Type = typeName(dhcpv4.MessageType(mt[0]))
 	}
 	return r

@@ -9,7 +9,7 @@ import (
 
 // Memory is a Store held in memory: durable only as long as the process.
 // For tests and benchmarks. It keeps each binding as a record (see
-// appendRecord), so a million of them add little to garbage collection.
+// AppendRecord), so a million of them add little to garbage collection.
 type Memory struct {
 	mu      sync.Mutex
 	next    uint64

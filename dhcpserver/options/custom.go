@@ -26,10 +26,10 @@ type Custom struct {
 // echoes (RFC 6842); and relay agent information, echoed to the relay
 // (RFC 3046). The CRDs refuse the same codes.
 var serverOwned = func() (owned [256]bool) {
-	for _, c := range []uint8{0, CodeSubnetMask, CodeHostname, 255, 82} {
+	for _, c := range []uint8{CodePad, CodeSubnetMask, CodeHostname, CodeEnd, CodeRelayInfo} {
 		owned[c] = true
 	}
-	for c := 50; c <= 61; c++ {
+	for c := CodeRequestedAddr; c <= CodeClientID; c++ {
 		owned[c] = true
 	}
 	return owned

@@ -29,6 +29,38 @@ const (
 	CodeClasslessRoutes    = 121 // RFC 3442
 )
 
+// Option codes of the protocol itself, which the server reads or sets
+// (RFC 2132 §9 unless noted). With the codes above they are the one list
+// of option codes in this module.
+const (
+	CodeRequestedAddr = 50
+	CodeLeaseTime     = 51
+	CodeOverload      = 52
+	CodeMessageType   = 53
+	CodeServerID      = 54
+	CodeParamRequest  = 55
+	CodeMessage       = 56
+	CodeMaxSize       = 57
+	CodeRenewal       = 58
+	CodeRebinding     = 59
+	CodeVendorClass   = 60
+	CodeClientID      = 61
+	CodeUserClass     = 77  // RFC 3004
+	CodeRelayInfo     = 82  // RFC 3046
+	CodeClientArch    = 93  // RFC 4578
+	CodeSubnetSelect  = 118 // RFC 3011
+	CodePad           = 0
+	CodeEnd           = 255
+)
+
+// Truncate returns at most the first n octets of v.
+func Truncate[T ~string | ~[]byte](v T, n int) T {
+	if len(v) > n {
+		return v[:n]
+	}
+	return v
+}
+
 // Options are typed DHCP options as an operator writes them. The zero
 // value sets nothing.
 type Options struct {

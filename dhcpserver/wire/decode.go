@@ -9,6 +9,8 @@ import (
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
 // ErrBadCookie means the four octets after the BOOTP header are not the
@@ -73,10 +75,10 @@ func decodeOptions(o dhcpv4.Options, data, block []byte) error {
 	for len(data) > 0 {
 		code := data[0]
 		switch code {
-		case optPad:
+		case options.CodePad:
 			data = data[1:]
 			continue
-		case optEnd:
+		case options.CodeEnd:
 			return nil
 		}
 		if len(data) < 2 || len(data) < 2+int(data[1]) {

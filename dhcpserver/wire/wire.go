@@ -30,10 +30,6 @@ const (
 	snameOff  = 44
 	fileOff   = 108
 	minLen    = 300 // BOOTP (RFC 951) minimum, which some relays enforce
-	optPad    = 0
-	optEnd    = 255
-	optOverld = 52
-	optRelay  = 82
 )
 
 var magicCookie = [4]byte{99, 130, 83, 99}
@@ -99,7 +95,7 @@ func (d *Decoder) Parse(b []byte) (*dhcpv4.DHCPv4, error) {
 	if err := checkHeader(b); err != nil {
 		return nil, err
 	}
-	ov := m.Options.Get(dhcpv4.OptionOptionOverload)
+	ov := m.Options[options.CodeOverload]
 	if len(ov) != 1 {
 		return m, nil
 	}
@@ -151,7 +147,8 @@ func (s *scratch) reset(maxSize int) {
 // file and the vendor class PXE clients need echoed, and the configuration
 // every client needs (options.Required).
 var essential = func() (e [256]bool) {
-	for _, c := range []uint8{53, 54, 51, 58, 59, 61, 60, 66, 67} {
+	for _, c := range []uint8{options.CodeMessageType, options.CodeServerID, options.CodeLeaseTime, options.CodeRenewal, options.CodeRebinding,
+		options.CodeClientID, options.CodeVendorClass, options.CodeTFTPServerName, options.CodeBootFileName} {
 		e[c] = true
 	}
 	for _, c := range options.Required {
@@ -170,8 +167,8 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 	s := scratches.Get().(*scratch)
 	defer scratches.Put(s)
 	s.reset(max(maxSize, MinMaxSize))
-	if v, ok := m.Options[optRelay]; ok {
-		s.relay = appendOption(s.relay, optRelay, v)
+	if v, ok := m.Options[options.CodeRelayInfo]; ok {
+		s.relay = appendOption(s.relay, options.CodeRelayInfo, v)
 		s.main.room -= len(s.relay)
 	}
 	if optionsLen(m, order) > s.main.room {
@@ -189,7 +186,7 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 	pass := func(all, want bool) {
 		for _, c := range order {
 			v, ok := m.Options[c]
-			if !ok || c == optRelay || (!all && essential[c] != want) {
+			if !ok || c == options.CodeRelayInfo || (!all && essential[c] != want) {
 				continue
 			}
 			if !place(s.areas, c, v) {
@@ -213,7 +210,7 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 		overload |= 2
 	}
 	if overload != 0 {
-		s.main.data = append(s.main.data, optOverld, 1, overload)
+		s.main.data = append(s.main.data, options.CodeOverload, 1, overload)
 	}
 	s.main.data = append(s.main.data, s.relay...)
 	return write(buf, m, s.main.data, nilIfEmpty(s.file.data), nilIfEmpty(s.sname.data)), dropped
@@ -224,7 +221,7 @@ func Marshal(buf []byte, m *dhcpv4.DHCPv4, order []uint8, maxSize int) ([]byte, 
 func optionsLen(m *dhcpv4.DHCPv4, order []uint8) int {
 	total := 0
 	for _, c := range order {
-		if v, ok := m.Options[c]; ok && c != optRelay {
+		if v, ok := m.Options[c]; ok && c != options.CodeRelayInfo {
 			total += len(v) + 2*(len(v)/255+1)
 		}
 	}
@@ -294,29 +291,22 @@ func write(buf []byte, m *dhcpv4.DHCPv4, opts, file, sname []byte) []byte {
 	}
 	b = appendField(b, m.ClientHWAddr[:hlen], 16)
 	if sname != nil {
-		b = appendField(b, append(sname, optEnd), snameLen)
+		b = appendField(b, append(sname, options.CodeEnd), snameLen)
 	} else {
-		b = appendField(b, []byte(truncate(m.ServerHostName, snameLen-1)), snameLen)
+		b = appendField(b, []byte(options.Truncate(m.ServerHostName, snameLen-1)), snameLen)
 	}
 	if file != nil {
-		b = appendField(b, append(file, optEnd), fileLen)
+		b = appendField(b, append(file, options.CodeEnd), fileLen)
 	} else {
-		b = appendField(b, []byte(truncate(m.BootFileName, fileLen-1)), fileLen)
+		b = appendField(b, []byte(options.Truncate(m.BootFileName, fileLen-1)), fileLen)
 	}
 	b = append(b, magicCookie[:]...)
 	b = append(b, opts...)
-	b = append(b, optEnd)
+	b = append(b, options.CodeEnd)
 	for len(b) < minLen {
-		b = append(b, optPad)
+		b = append(b, options.CodePad)
 	}
 	return b
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func appendIP(b []byte, ip net.IP) []byte {
