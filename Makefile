@@ -110,7 +110,12 @@ flood: build ## As root, about 2 minutes: perfdhcp floods a 512-address pool wit
 demo: build ## As root: a real control plane, the samples, kubedhcp and two dhclients in network namespaces; prints the Leases; Ctrl-C cleans up.
 	@hack/control-plane.sh >/dev/null
 	@hack/install-clients.sh
-	$(GO) run ./test/demo -kubedhcp bin/kubedhcp
+	$(GO) build -o bin/kubedhcp-demo ./test/demo
+	bin/kubedhcp-demo -kubedhcp bin/kubedhcp
+
+.PHONY: demo-kubectl
+demo-kubectl: ## As root, while make demo runs: kubectl against the demo's control plane, e.g. make demo-kubectl ARGS='get dhcp -n demo'.
+	@ip netns exec kubedhcp-demo-server "$$(hack/control-plane.sh)/kubectl" --kubeconfig /tmp/kubedhcp-demo/kubeconfig $(ARGS)
 
 ##@ Build
 

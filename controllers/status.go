@@ -348,8 +348,16 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		}
 		if r.problem("Reservation", res.Name) != nil {
 			leftOut = append(leftOut, "reservation "+res.Name)
-		} else {
-			st.Reserved++
+			continue
+		}
+		// A reserved address is in no pool: it counts here, once, and is
+		// used while its client holds it.
+		st.Reserved++
+		st.Total++
+		if addr, err := netip.ParseAddr(string(res.Spec.IPAddress)); err == nil {
+			if b, held := r.s.Usage.Holder(addr, r.now); held && b.Subnet == sn.Name {
+				st.Used++
+			}
 		}
 	}
 	prob := r.problem("Subnet", sn.Name)

@@ -73,9 +73,16 @@ type LeaseSpec struct {
 	// +optional
 	Renewed *metav1.Time `json:"renewed,omitempty"`
 
-	// Expires is when the binding ends unless renewed.
+	// Expires is when the address stops being the client's unless the
+	// binding is written again: the lease the client was told, plus the
+	// headroom that lets renewals skip writes (up to one lease time more).
 	// +optional
 	Expires *metav1.Time `json:"expires,omitempty"`
+
+	// LeaseTime is the lease time the client was granted when the Lease was
+	// last written; the client renews at half of it.
+	// +optional
+	LeaseTime *metav1.Duration `json:"leaseTime,omitempty"`
 
 	// Pool is the name of the Pool the address came from, if any.
 	// +optional
@@ -127,7 +134,9 @@ type LeaseSpec struct {
 // +kubebuilder:printcolumn:name="MAC",type=string,JSONPath=`.spec.macAddress`
 // +kubebuilder:printcolumn:name="Hostname",type=string,JSONPath=`.spec.hostname`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
-// +kubebuilder:printcolumn:name="Expires",type=string,format=date-time,JSONPath=`.spec.expires`
+// +kubebuilder:printcolumn:name="Lease",type=string,JSONPath=`.spec.leaseTime`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Stored Until",type=string,format=date-time,JSONPath=`.spec.expires`,priority=1
 // +kubebuilder:printcolumn:name="Subnet",type=string,JSONPath=`.spec.subnet`,priority=1
 // +kubebuilder:printcolumn:name="Pool",type=string,JSONPath=`.spec.pool`,priority=1
 // +kubebuilder:printcolumn:name="Client ID",type=string,JSONPath=`.spec.clientID`,priority=1

@@ -129,15 +129,17 @@ type SubnetStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// Total is the number of addresses in this subnet's Pools, less the
-	// excluded ones.
+	// excluded ones, plus its reserved addresses.
 	// +optional
 	Total int64 `json:"total"`
 
-	// Used is the number of those addresses bound to a client.
+	// Used is the number of those addresses bound to a client, reserved
+	// ones included.
 	// +optional
 	Used int64 `json:"used"`
 
-	// Free is the number of those addresses the server can hand out.
+	// Free is the number of pool addresses the server can hand out to a
+	// new client.
 	// +optional
 	Free int64 `json:"free"`
 

@@ -286,6 +286,11 @@ func (in *LeaseSpec) DeepCopyInto(out *LeaseSpec) {
 		in, out := &in.Expires, &out.Expires
 		*out = (*in).DeepCopy()
 	}
+	if in.LeaseTime != nil {
+		in, out := &in.LeaseTime, &out.LeaseTime
+		*out = new(v1.Duration)
+		**out = **in
+	}
 	if in.ClientArch != nil {
 		in, out := &in.ClientArch, &out.ClientArch
 		*out = new(ClientArch)

@@ -24,6 +24,7 @@ func toSpec(b *lease.Binding) dhcpv1alpha1.LeaseSpec {
 		Start:       timeOrNil(b.Start),
 		Renewed:     timeOrNil(b.Renewed),
 		Expires:     timeOrNil(ceilSecond(b.Expires)),
+		LeaseTime:   durationOrNil(b.LeaseTime),
 		Pool:        b.Pool,
 		Reservation: b.Reservation,
 		VendorClass: options.Truncate(printable(b.VendorClass), 255),
@@ -60,7 +61,7 @@ func FromLease(l *dhcpv1alpha1.Lease) (lease.Binding, error) {
 		return lease.Binding{}, fmt.Errorf("lease %s: spec.state %q is unknown", l.Name, s.State)
 	}
 	b := lease.Binding{Subnet: string(s.Subnet), Addr: addr, Hostname: s.Hostname, State: state,
-		Start: timeOf(s.Start), Renewed: timeOf(s.Renewed), Expires: timeOf(s.Expires), Pool: s.Pool,
+		Start: timeOf(s.Start), Renewed: timeOf(s.Renewed), Expires: timeOf(s.Expires), LeaseTime: durationOf(s.LeaseTime), Pool: s.Pool,
 		Reservation: s.Reservation, VendorClass: s.VendorClass, UserClass: s.UserClass, Version: l.ResourceVersion}
 	if s.MACAddress != "" {
 		if b.HWAddr, err = net.ParseMAC(string(s.MACAddress)); err != nil {
@@ -128,4 +129,18 @@ func ceilSecond(t time.Time) time.Time {
 		return r.Add(time.Second)
 	}
 	return t
+}
+
+func durationOrNil(d time.Duration) *metav1.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return &metav1.Duration{Duration: d}
+}
+
+func durationOf(d *metav1.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return d.Duration
 }

@@ -250,7 +250,7 @@ func (t *txn) binding(addr netip.Addr, d time.Duration, prev lease.Binding, stor
 	// Copies: the message's bytes belong to the transport's buffer.
 	b := lease.Binding{Subnet: t.sn.Name, Addr: addr, HWAddr: bytes.Clone(r.m.ClientHWAddr), ClientID: bytes.Clone(r.info.ClientID),
 		Hostname: t.hostname(), State: lease.Bound, Start: t.now, Renewed: t.now,
-		Expires: t.horizon(d), Pool: t.poolName(addr),
+		Expires: t.horizon(d), LeaseTime: config.ClampLease(d), Pool: t.poolName(addr),
 		Relay: r.giaddr, CircuitID: bytes.Clone(r.info.CircuitID), RemoteID: bytes.Clone(r.info.RemoteID), VendorClass: r.info.VendorClass}
 	if len(r.info.UserClasses) > 0 {
 		b.UserClass = r.info.UserClasses[0]

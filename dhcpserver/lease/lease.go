@@ -65,6 +65,10 @@ type Binding struct {
 	UserClass   string
 	ClientArch  uint16
 	HasArch     bool
+	// LeaseTime is the lease time the client was granted when the binding
+	// was written, in whole seconds; Expires runs past it by the headroom
+	// that lets renewals skip writes.
+	LeaseTime time.Duration
 	// Version is the Store's version of the binding: empty for one never
 	// stored. The Store sets it; the caller passes it back unchanged.
 	Version string

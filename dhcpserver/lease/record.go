@@ -43,7 +43,8 @@ func AppendRecord(dst []byte, b *Binding) []byte {
 	if b.HasArch {
 		hasArch = 1
 	}
-	return binary.BigEndian.AppendUint16(append(dst, hasArch), b.ClientArch)
+	dst = binary.BigEndian.AppendUint16(append(dst, hasArch), b.ClientArch)
+	return binary.AppendUvarint(dst, uint64(max(b.LeaseTime, 0)/time.Second))
 }
 
 // ReadRecord decodes a record written by AppendRecord; its Version is
@@ -64,6 +65,7 @@ func ReadRecord(data []byte) (Binding, error) {
 	b.VendorClass, b.UserClass = r.string(), r.string()
 	b.HasArch = r.byte() == 1
 	b.ClientArch = uint16(r.byte())<<8 | uint16(r.byte())
+	b.LeaseTime = time.Duration(r.uvarint()) * time.Second
 	if r.err != nil || len(r.data) != 0 {
 		return Binding{}, ErrRecord
 	}
@@ -73,7 +75,7 @@ func ReadRecord(data []byte) (Binding, error) {
 // recordLen is the length of b's record at most, so that AppendRecord
 // allocates once and little more than it needs.
 func recordLen(b *Binding) int {
-	n := 1 + 1 + 2 // state, arch
+	n := 1 + 1 + 2 + binary.MaxVarintLen64 // state, arch, lease time
 	for _, v := range []int{len(b.Subnet), len(b.HWAddr) + 1, len(b.ClientID) + 1, len(b.Hostname), len(b.Pool),
 		len(b.Reservation), len(b.CircuitID) + 1, len(b.RemoteID) + 1, len(b.VendorClass), len(b.UserClass)} {
 		n += uvarintLen(v) + v

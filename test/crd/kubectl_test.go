@@ -30,7 +30,7 @@ func seed(t *testing.T, ns string) {
 	expires := metav1.NewTime(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	lease := &dhcpv1alpha1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "office-10-0-0-10", Namespace: ns},
 		Spec: dhcpv1alpha1.LeaseSpec{Subnet: "office", IPAddress: "10.0.0.10", MACAddress: "00:16:41:e0:f9:1c",
-			Hostname: "MyClientPC01", State: dhcpv1alpha1.LeaseBound, Expires: &expires}}
+			Hostname: "MyClientPC01", State: dhcpv1alpha1.LeaseBound, Expires: &expires, LeaseTime: &metav1.Duration{Duration: 10 * time.Minute}}}
 	if err := c.Create(ctx, subnet); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,9 @@ func TestPrinterColumns(t *testing.T) {
 		{"subnets", []string{"NAME", "CIDR", "USED", "FREE", "AGE"}, []string{"office", "10.0.0.0/24", "1", "235"}},
 		{"pools", []string{"NAME", "SUBNET", "RANGE", "USED", "FREE", "READY"}, []string{"office-dynamic", "office", "10.0.0.10-10.0.0.254", "1", "243", "True"}},
 		{"reservations", []string{"NAME", "IDENTITY", "IP", "HOSTNAME", "READY"}, []string{"printer", "mac", "00:1b:a9:12:34:56", "10.0.0.5", "printer-2f", "True"}},
-		{"dhcpleases", []string{"NAME", "IP", "MAC", "HOSTNAME", "STATE", "EXPIRES"}, []string{"office-10-0-0-10", "10.0.0.10", "00:16:41:e0:f9:1c", "MyClientPC01", "Bound", "2026-11-24T12:00:00Z"}},
+		// What the client holds (a 10 minute lease), not the stored
+		// horizon, which -o wide shows.
+		{"dhcpleases", []string{"NAME", "IP", "MAC", "HOSTNAME", "STATE", "LEASE", "AGE"}, []string{"office-10-0-0-10", "10.0.0.10", "00:16:41:e0:f9:1c", "MyClientPC01", "Bound", "10m0s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.resource, func(t *testing.T) {
@@ -97,6 +99,19 @@ func TestPrinterColumns(t *testing.T) {
 				t.Errorf("row %q, want it to start with %q", rows[1], tt.row)
 			}
 		})
+	}
+}
+
+func TestLeaseWideShowsStoredHorizon(t *testing.T) {
+	ns := newNamespace(t)
+	seed(t, ns)
+	out, err := env.Kubectl("get", "dhcpleases", "-n", ns, "-o", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := table(out)
+	if len(rows) != 2 || !slices.Contains(rows[0], "UNTIL") || !slices.Contains(rows[1], "2026-11-24T12:00:00Z") {
+		t.Errorf("kubectl get dhcpleases -o wide printed\n%s\nwant the stored horizon in a STORED UNTIL column", out)
 	}
 }
 

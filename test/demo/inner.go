@@ -20,18 +20,18 @@ import (
 func runInner(bin string) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	say("starting etcd and kube-apiserver (built from Go modules by hack/control-plane.sh; the first run builds them, about 5 minutes)")
+	say("starting etcd and kube-apiserver (built from Go modules by hack/control-plane.sh; the first run builds them: 10 to 15 minutes on 2 cores)")
 	env, err := testenv.Start()
 	must(err, "starting the control plane")
 	defer func() {
 		say("stopping the control plane")
 		_ = env.Stop()
 	}()
-	say("the kubedhcp CRDs are installed; kubeconfig: %s", env.Kubeconfig)
 	root := testenv.RepoRoot()
-	dir, err := os.MkdirTemp("", "kubedhcp-demo-")
-	must(err, "making a work directory")
-	defer func() { _ = os.RemoveAll(dir) }()
+	dir := workDir
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	must(copyFile(env.Kubeconfig, kubeconfig), "writing the kubeconfig")
+	say("the kubedhcp CRDs are installed")
 
 	say("applying the samples: Subnet office (10.0.0.0/24 on eth1), Pool office-dynamic, Reservations office-printer and office-pc01")
 	kubectl(env, "create", "namespace", "demo")
@@ -74,9 +74,20 @@ func runInner(bin string) int {
 	}
 	say("kubectl get dhcp -n demo")
 	fmt.Print(kubectl(env, "get", "dhcp", "-n", "demo"))
-	say("kubedhcp keeps serving (clients renew every 5 minutes); press Ctrl-C to stop and clean up")
+	say("kubedhcp keeps serving (clients renew every 5 minutes). The apiserver listens inside the server's network namespace;")
+	say("from another terminal, as root:  make demo-kubectl ARGS='get dhcp -n demo -o wide'  or")
+	say("  ip netns exec %s %s --kubeconfig %s get dhcp -n demo", serverNS, filepath.Join(env.Assets, "kubectl"), kubeconfig)
+	say("press Ctrl-C to stop and clean up")
 	<-stop
 	return 0
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }
 
 func kubectl(env *testenv.Env, args ...string) string {

@@ -25,6 +25,11 @@ import (
 
 const serverNS = "kubedhcp-demo-server"
 
+// workDir holds everything the demo writes: the control plane's data and
+// certificates, logs, the kubeconfig. A fixed place, so leftovers of a run
+// that was killed are found and removed by the next.
+var workDir = filepath.Join(os.TempDir(), "kubedhcp-demo")
+
 // clients are the namespaces of the two clients and their MAC addresses:
 // the first is the sample Reservation office-printer's, the second gets an
 // address from the sample Pool office-dynamic.
@@ -33,7 +38,9 @@ var clients = []struct{ ns, mac string }{
 	{"kubedhcp-demo-laptop", "02:42:de:ad:be:ef"},
 }
 
-func say(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
+// say prints a step. Output may go to a pipe that is gone (a tee killed by
+// the same Ctrl-C): nothing depends on it being written.
+func say(format string, args ...any) { _, _ = fmt.Printf("==> "+format+"\n", args...) }
 
 func run(args ...string) error {
 	cmd := exec.Command(args[0], args[1:]...)
@@ -49,8 +56,12 @@ func must(err error, what string) {
 }
 
 func main() {
+	// A write to a closed pipe fails instead of killing the demo before it
+	// has cleaned up.
+	signal.Ignore(syscall.SIGPIPE)
 	inner := flag.Bool("inner", false, "run the part inside the server namespace")
 	bin := flag.String("kubedhcp", "bin/kubedhcp", "the kubedhcp binary")
+	flag.StringVar(&workDir, "work", workDir, "the work directory (set by the outer part)")
 	flag.Parse()
 	if *inner {
 		os.Exit(runInner(*bin))
@@ -71,6 +82,7 @@ func runOuter(bin string) int {
 	must(err, "finding myself")
 	cleanup()
 	defer cleanup()
+	must(os.MkdirAll(filepath.Join(workDir, "tmp"), 0o700), "making the work directory")
 	say("creating network namespaces: %s with bridge eth1 (10.0.0.2/24), and two clients joined to it by veth pairs", serverNS)
 	steps := [][]string{
 		{"ip", "netns", "add", serverNS},
@@ -93,9 +105,14 @@ func runOuter(bin string) int {
 	for _, c := range steps {
 		must(run(c...), strings.Join(c, " "))
 	}
-	cmd := exec.Command("ip", "netns", "exec", serverNS, self, "-inner", "-kubedhcp", abs)
+	cmd := exec.Command("ip", "netns", "exec", serverNS, self, "-inner", "-kubedhcp", abs, "-work", workDir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// The inner part stops and cleans up on SIGINT or SIGTERM: pass ours on.
+	// Every temporary file of the inner part, the control plane's
+	// included, goes under workDir.
+	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(workDir, "tmp"))
+	// The inner part runs in a process group of its own, so a Ctrl-C
+	// reaches it once, from here: it stops and cleans up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	must(cmd.Start(), "starting the inner part")
@@ -111,7 +128,10 @@ func runOuter(bin string) int {
 	return 0
 }
 
+// cleanup kills whatever runs in the demo's namespaces, deletes them, and
+// removes the work directory: after this run, or what an earlier one left.
 func cleanup() {
+	defer func() { _ = os.RemoveAll(workDir) }()
 	names := []string{serverNS}
 	for _, c := range clients {
 		names = append([]string{c.ns}, names...)

@@ -310,3 +310,31 @@ func TestHostNameChurnWritesOnce(t *testing.T) {
 		t.Errorf("%d writes, want at most 1 per quarter lease (15 min for this 1h lease)", writes)
 	}
 }
+
+// A Subnet's USED counts every client bound in it, reserved ones too: the
+// reserved address is in no pool.
+func TestSubnetUsedCountsReservedClients(t *testing.T) {
+	ns := newNamespace(t)
+	applyLab(t, ns, "10.50.0.99")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reserved := net.HardwareAddr{0x02, 0, 0, 0, 0x72, 1}
+	res := &dhcpv1alpha1.Reservation{ObjectMeta: metav1.ObjectMeta{Name: "node-7", Namespace: ns}, Spec: dhcpv1alpha1.ReservationSpec{
+		Subnet: "lab", MACAddress: dhcpv1alpha1.MACAddress(reserved.String()), IPAddress: "10.50.0.7"}}
+	if err := env.Client.Create(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, ns, serverA, func(o *app.Options) { o.StatusInterval = 200 * time.Millisecond })
+	r := relay(t, relayA, serverA)
+	for _, hw := range []net.HardwareAddr{reserved, {0x02, 0, 0, 0, 0x72, 2}} {
+		if err := r.Client(hw).DORA(ctx, time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "subnet lab used 2 of 91 (90 pool addresses and one reserved), pool used 1", func() bool {
+		sn, p := &dhcpv1alpha1.Subnet{}, &dhcpv1alpha1.Pool{}
+		_ = env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "lab"}, sn)
+		_ = env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "lab"}, p)
+		return sn.Status.Used == 2 && sn.Status.Total == 91 && sn.Status.Reserved == 1 && p.Status.Used == 1
+	})
+}

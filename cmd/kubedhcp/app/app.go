@@ -24,8 +24,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
@@ -33,9 +33,9 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	dhcpmetrics "github.com/kubedhcp/kubedhcp/dhcpserver/metrics"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/serve"
-	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/transport"
 )
 
@@ -64,8 +64,8 @@ type Options struct {
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
 	// zero keeps controller-runtime's defaults (15s, 10s, 2s).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
-	QPS             float32
-	Burst           int
+	QPS                                       float32
+	Burst                                     int
 	// LeaseQPS and LeaseBurst limit the Lease store's own client: every
 	// REQUEST that binds waits for its write, so a DHCP storm should be
 	// limited by the apiserver (and its priority and fairness), not here.

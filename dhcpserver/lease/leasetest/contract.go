@@ -132,6 +132,7 @@ func fieldsRoundTrip(t *testing.T, s lease.Store) {
 	b.ClientID, b.Hostname, b.Pool, b.Reservation = []byte{1, 2, 0, 0, 0, 0, 1}, "node-1", "dyn", "node-1"
 	b.Relay, b.CircuitID, b.RemoteID = netip.MustParseAddr("172.16.0.1"), []byte("port7"), []byte{9, 9}
 	b.VendorClass, b.UserClass, b.ClientArch, b.HasArch = "PXEClient:Arch:00007", "iPXE", 7, true
+	b.LeaseTime = 10 * time.Minute
 	mustCommit(t, s, b)
 	got, err := s.Lookup(context.Background(), "lan", b.Addr)
 	if err != nil {
@@ -148,7 +149,7 @@ func equal(a, b lease.Binding) bool {
 		a.Hostname == b.Hostname && a.State == b.State && a.Start.Equal(b.Start) && a.Expires.Equal(b.Expires) && a.Pool == b.Pool &&
 		a.Reservation == b.Reservation && a.Relay == b.Relay && string(a.CircuitID) == string(b.CircuitID) &&
 		string(a.RemoteID) == string(b.RemoteID) && a.VendorClass == b.VendorClass && a.UserClass == b.UserClass &&
-		a.ClientArch == b.ClientArch && a.HasArch == b.HasArch
+		a.ClientArch == b.ClientArch && a.HasArch == b.HasArch && a.LeaseTime == b.LeaseTime
 }
 
 // One address in two subnets is two claims.
