@@ -139,37 +139,36 @@ func (b *builder) subnetFor(kind, name, subnet string) *config.Subnet {
 }
 
 func (b *builder) addPool(p *dhcpv1alpha1.Pool) {
-	if why := Unreadable(p); why != "" {
-		b.fail("Pool", p.Name, dhcpv1alpha1.ReasonInvalid, "%s", why)
-		return
-	}
-	sn := b.subnetFor("Pool", p.Name, string(p.Spec.Subnet))
-	if sn == nil {
-		return
-	}
-	cp, err := translatePool(p)
-	if err != nil {
-		b.fail("Pool", p.Name, dhcpv1alpha1.ReasonInvalid, "%v", err)
-		return
-	}
-	sn.Pools = append(sn.Pools, cp)
+	addMember(b, "Pool", p, string(p.Spec.Subnet), translatePool,
+		func(sn *config.Subnet, cp *config.Pool) { sn.Pools = append(sn.Pools, cp) })
 }
 
 func (b *builder) addReservation(r *dhcpv1alpha1.Reservation) {
-	if why := Unreadable(r); why != "" {
-		b.fail("Reservation", r.Name, dhcpv1alpha1.ReasonInvalid, "%s", why)
+	addMember(b, "Reservation", r, string(r.Spec.Subnet), translateReservation,
+		func(sn *config.Subnet, cr *config.Reservation) { sn.Reservations = append(sn.Reservations, cr) })
+}
+
+// addMember translates one Pool or Reservation and adds it to its Subnet
+// with add, or records why it is left out: it did not decode, its Subnet
+// is not served, or translate refused it.
+func addMember[O interface {
+	decode.Annotated
+	GetName() string
+}, T any](b *builder, kind string, o O, subnet string, translate func(O) (T, error), add func(*config.Subnet, T)) {
+	if why := Unreadable(o); why != "" {
+		b.fail(kind, o.GetName(), dhcpv1alpha1.ReasonInvalid, "%s", why)
 		return
 	}
-	sn := b.subnetFor("Reservation", r.Name, string(r.Spec.Subnet))
+	sn := b.subnetFor(kind, o.GetName(), subnet)
 	if sn == nil {
 		return
 	}
-	cr, err := translateReservation(r)
+	v, err := translate(o)
 	if err != nil {
-		b.fail("Reservation", r.Name, dhcpv1alpha1.ReasonInvalid, "%v", err)
+		b.fail(kind, o.GetName(), dhcpv1alpha1.ReasonInvalid, "%v", err)
 		return
 	}
-	sn.Reservations = append(sn.Reservations, cr)
+	add(sn, v)
 }
 
 // Unreadable says why a cached object did not decode, as the field at

@@ -62,7 +62,7 @@ func TestFiles(t *testing.T) {
 			checkProblems(t, got, c.expect["problem"])
 			checkWarnings(t, got, c.expect["warning"])
 			for _, w := range c.expect["subnets"] {
-				var served []string
+				served := make([]string, 0, len(got.Snapshot.Subnets()))
 				for _, sn := range got.Snapshot.Subnets() {
 					served = append(served, sn.Name)
 				}

@@ -51,17 +51,25 @@ func FuzzHandle(f *testing.F) {
 			return
 		}
 		r, _ := e.Handle(context.Background(), m, eth1)
-		if r == nil {
-			return
-		}
-		out, _ := wire.Marshal(buf, r.Msg, r.Order, r.MaxSize)
-		if len(out) > r.MaxSize && len(out) > 300 {
-			t.Fatalf("reply of %d octets exceeds the client's %d", len(out), r.MaxSize)
-		}
-		if _, err := wire.Parse(out); err != nil {
-			t.Fatalf("reply does not parse: %v", err)
-		}
+		checkReply(t, buf, r)
 	})
+}
+
+// checkReply marshals a reply, if there is one, as the transport does and
+// fails t unless it fits the size the client allows and parses back.
+func checkReply(t *testing.T, buf []byte, r *Reply) {
+	t.Helper()
+	if r == nil {
+		return
+	}
+	defer r.Release()
+	out, _ := wire.Marshal(buf, r.Msg, r.Order, r.MaxSize)
+	if len(out) > r.MaxSize && len(out) > 300 {
+		t.Fatalf("reply of %d octets exceeds the client's %d", len(out), r.MaxSize)
+	}
+	if _, err := wire.Parse(out); err != nil {
+		t.Fatalf("reply does not parse: %v", err)
+	}
 }
 
 // FuzzHandleHeader varies every field of the fixed header of the messages
@@ -100,13 +108,6 @@ func FuzzHandleHeader(f *testing.F) {
 			t.Fatalf("a header with htype %d hlen %d was parsed", htype, hlen)
 		}
 		r, _ := e.Handle(context.Background(), m, eth1)
-		if r == nil {
-			return
-		}
-		out, _ := wire.Marshal(buf, r.Msg, r.Order, r.MaxSize)
-		if len(out) > r.MaxSize && len(out) > 300 {
-			t.Fatalf("reply of %d octets exceeds the client's %d", len(out), r.MaxSize)
-		}
-		r.Release()
+		checkReply(t, buf, r)
 	})
 }

@@ -75,7 +75,12 @@ type timedStore struct {
 	observe func(error)
 }
 
-func (t *timedStore) done(start time.Time, err error) {
+// timed runs one store write, counting it in flight and observing its
+// latency and result.
+func (t *timedStore) timed(write func() (lease.Binding, error)) (lease.Binding, error) {
+	t.m.inFlight.Inc()
+	start := time.Now()
+	nb, err := write()
 	if t.observe != nil {
 		t.observe(err)
 	}
@@ -85,20 +90,13 @@ func (t *timedStore) done(start time.Time, err error) {
 		result = "error"
 	}
 	t.m.commitLatency.WithLabelValues(result).Observe(time.Since(start).Seconds())
+	return nb, err
 }
 
 func (t *timedStore) Commit(ctx context.Context, b lease.Binding) (lease.Binding, error) {
-	t.m.inFlight.Inc()
-	start := time.Now()
-	nb, err := t.Store.Commit(ctx, b)
-	t.done(start, err)
-	return nb, err
+	return t.timed(func() (lease.Binding, error) { return t.Store.Commit(ctx, b) })
 }
 
 func (t *timedStore) Release(ctx context.Context, b lease.Binding) (lease.Binding, error) {
-	t.m.inFlight.Inc()
-	start := time.Now()
-	nb, err := t.Store.Release(ctx, b)
-	t.done(start, err)
-	return nb, err
+	return t.timed(func() (lease.Binding, error) { return t.Store.Release(ctx, b) })
 }

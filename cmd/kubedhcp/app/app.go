@@ -284,12 +284,9 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second,
 		Metrics: metrics.ctrl}
 	eng := engine.New(metrics.dhcp.InstrumentStore(store, health.Observe), engineOptions(o, obs)...)
-	loader, err := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists)
-	if err != nil {
-		return nil, err
-	}
+	bindings := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists)
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
-		Recorder: recorder, Metrics: metrics.ctrl, Interval: o.StatusInterval, Leases: loader.unusable, Store: health}
+		Recorder: recorder, Metrics: metrics.ctrl, Interval: o.StatusInterval, Leases: bindings.unusable, Store: health}
 	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.Test.InNetns, 10*time.Second)
 	cr := controllers.NewConfigReconciler(mgr.GetClient(), o.Namespace, ifaces, eng, status.SetBuilt)
 	if err := cr.SetupWithManager(mgr); err != nil {
@@ -299,7 +296,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 		Observer: metrics.dhcp, Log: o.Log.WithName("dhcp")}, o.LeaderElect, o.Test.InNetns)
 	sweeper := &controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval, Retention: o.Retention,
 		Now: time.Now, Metrics: metrics.ctrl}
-	for _, r := range []manager.Runnable{obs, ifaces, health, loader.runnable, status, sweeper, srv} {
+	for _, r := range []manager.Runnable{obs, ifaces, health, bindings.runnable, status, sweeper, srv} {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
@@ -310,7 +307,8 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 // engineOptions are the engine's observer, settings and, when ping checks
 // are on and the socket opens, its prober.
 func engineOptions(o Options, obs engine.Observer) []engine.Option {
-	opts := []engine.Option{engine.WithObserver(obs), engine.WithSettings(o.Engine)}
+	opts := make([]engine.Option, 0, 3)
+	opts = append(opts, engine.WithObserver(obs), engine.WithSettings(o.Engine))
 	if !o.Ping {
 		return opts
 	}
@@ -340,15 +338,15 @@ type loader struct {
 }
 
 func bindingsLoader(o Options, leaseCache cache.Cache, eng *engine.Engine, store lease.Store, recorder events.EventRecorder,
-	metrics *controllers.Metrics, lists *controllers.ListFailures) (loader, error) {
+	metrics *controllers.Metrics, lists *controllers.ListFailures) loader {
 	if o.LeaseStore == storeMemory {
 		return loader{runnable: manager.RunnableFunc(func(ctx context.Context) error {
 			return engine.Restore(ctx, eng, store)
-		}), unusable: noneUnusable{}}, nil
+		}), unusable: noneUnusable{}}
 	}
 	w := &controllers.LeaseWatcher{Cache: leaseCache, Bindings: eng.Allocator(), Engine: eng, Recorder: recorder,
 		Metrics: metrics, ListFailures: lists, Partial: eng.Partial}
-	return loader{runnable: w, unusable: w}, nil
+	return loader{runnable: w, unusable: w}
 }
 
 // noneUnusable reports no unusable Leases: the memory store has none.
