@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,39 @@ func TestLeaseTimeBounds(t *testing.T) {
 	}
 	if t1, t2 := lt.Timers(MaxLeaseTime); t1 <= 0 || t2 <= t1 || t2 >= MaxLeaseTime {
 		t.Errorf("timers of the longest lease %s, %s", t1, t2)
+	}
+}
+
+// Assemble never changes what it is given, whether it serves an object or
+// leaves it out: the translation hands it objects it keeps.
+func TestAssembleNeverChangesItsArguments(t *testing.T) {
+	inputs := func() []*Subnet {
+		a := lab()
+		a.Relays = []netip.Addr{ip("172.16.0.1")}
+		a.Excluded = []Range{{ip("10.0.0.15"), ip("10.0.0.15")}}
+		a.Options = options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, DomainName: "corp.example"}
+		a.Pools = append(a.Pools,
+			&Pool{Name: "unsorted", Ranges: []Range{{ip("10.0.0.60"), ip("10.0.0.69")}, {ip("10.0.0.30"), ip("10.0.0.39")}},
+				Excluded: []Range{{ip("10.0.0.33"), ip("10.0.0.31")}}},
+			pool("overlap", "10.0.0.18", "10.0.0.25"),
+			pool("outside", "10.0.1.1", "10.0.1.9"))
+		a.Reservations = []*Reservation{res("10.0.0.12"), res("10.0.0.255"),
+			{Name: "id", ClientID: []byte{1, 2, 0, 0, 0, 0, 9}, Addr: ip("10.0.0.100"), Hostname: "h"}}
+		b := sub("clash", "10.0.0.128/25", pool("p", "10.0.0.130", "10.0.0.140"))
+		c := sub("other", "192.168.0.0/24", pool("p", "192.168.0.10", "192.168.0.20"))
+		c.ServerID, c.Interfaces = ip("192.168.0.1"), []string{"eth2"}
+		c.Relays = []netip.Addr{ip("172.16.0.1")}
+		return []*Subnet{a, b, c}
+	}
+	given, want := inputs(), inputs()
+	snap, faults := Assemble(Env{Interface: func(n string) bool { return n != "eth9" }}, given...)
+	if len(faults) < 4 {
+		t.Fatalf("want faults for the overlap, the outside pool, the broadcast reservation, the clashing subnets; got %v", faults)
+	}
+	if len(snap.Subnets()) == 0 {
+		t.Fatal("nothing served")
+	}
+	if !reflect.DeepEqual(given, want) {
+		t.Errorf("Assemble changed its arguments:\n got %+v\nwant %+v", given, want)
 	}
 }

@@ -50,7 +50,11 @@ func (t *txn) nak(reason Reason) (*Reply, Result) {
 	r := t.out
 	r.Order = append(r.Order[:0], options.CodeMessageType, options.CodeServerID, options.CodeMessage, options.CodeClientID, options.CodeRelayInfo)
 	r.MaxSize, r.Dest = t.maxSize(), t.dest(m, true)
-	return r, t.result(OutcomeNak, reason)
+	res := t.result(OutcomeNak, reason)
+	if res.Addr = t.r.requested; !res.Addr.IsValid() {
+		res.Addr = t.r.ciaddr
+	}
+	return r, res
 }
 
 // finish adds the lease times, configuration and boot settings to an

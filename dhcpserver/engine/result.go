@@ -83,7 +83,8 @@ type Result struct {
 	Reason Reason
 	// Subnet is the subnet the message was served from, if any.
 	Subnet string
-	// Addr is the address offered, acknowledged, declined or released.
+	// Addr is the address offered, acknowledged, declined or released,
+	// or the one a NAK refused (the requested address, else ciaddr).
 	Addr netip.Addr
 }
 

@@ -36,6 +36,12 @@ type loopback struct {
 
 func startServer(t *testing.T, auth bool) *loopback {
 	t.Helper()
+	return startServerLogging(t, auth, logr.Discard())
+}
+
+// startServerLogging starts the loopback server with log as its logger.
+func startServerLogging(t *testing.T, auth bool, log logr.Logger) *loopback {
+	t.Helper()
 	sn := &config.Subnet{Name: "lab", Prefix: netip.MustParsePrefix("10.9.0.0/24"), ServerID: serverID,
 		Relays: []netip.Addr{relayAddr.Addr()}, Authoritative: auth,
 		LeaseTimes: config.LeaseTimes{Default: time.Hour},
@@ -51,7 +57,7 @@ func startServer(t *testing.T, auth bool) *loopback {
 	if err := engine.Restore(context.Background(), e, lb.store); err != nil {
 		t.Fatal(err)
 	}
-	lb.server = transport.New(transport.Config{Addr: serverAddr, Handler: e, Log: logr.Discard(), Workers: 4})
+	lb.server = transport.New(transport.Config{Addr: serverAddr, Handler: e, Log: log, Workers: 4})
 	if err := lb.server.Listen(); err != nil {
 		t.Fatal(err)
 	}
