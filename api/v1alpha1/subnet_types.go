@@ -92,6 +92,17 @@ type SubnetSpec struct {
 	// +optional
 	MaxLeasesPerMAC *int32 `json:"maxLeasesPerMAC,omitempty"`
 
+	// LoadBalanceMaxSeconds is how long, by the secs field of its
+	// messages, a client may go unanswered before every replica answers
+	// it. Replicas share clients by the RFC 3074 hash: each answers the
+	// DISCOVERs of its own clients only, until a client's secs reaches
+	// this, as ISC dhcpd's "load balance max seconds". Unset: 3; 0: every
+	// replica answers every client at once.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	LoadBalanceMaxSeconds *int32 `json:"loadBalanceMaxSeconds,omitempty"`
+
 	// ExcludedAddresses are never handed out by any Pool of this subnet:
 	// single addresses (10.0.0.1) or inclusive ranges (10.0.0.1-10.0.0.9),
 	// such as the router's.

@@ -687,6 +687,11 @@ func (in *SubnetSpec) DeepCopyInto(out *SubnetSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.LoadBalanceMaxSeconds != nil {
+		in, out := &in.LoadBalanceMaxSeconds, &out.LoadBalanceMaxSeconds
+		*out = new(int32)
+		**out = **in
+	}
 	if in.ExcludedAddresses != nil {
 		in, out := &in.ExcludedAddresses, &out.ExcludedAddresses
 		*out = make([]AddressOrRange, len(*in))

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,7 @@ import (
 //
 //	# option a/p 3: 0a000001             an encoded option (none: unset)
 //	# lease a/p: 1h0m0s 1m0s 24h0m0s     default, min, max lease time
+//	# maxsecs a: 3                       the subnet's load balance max seconds
 //
 // An object whose annotation dhcp.kubedhcp.io/unreadable is set stands in
 // for one that did not decode.
@@ -140,7 +142,8 @@ func (c *fileCase) comment(line string) {
 	case key == "env interfaces":
 		names := splitList(rest)
 		c.env = config.Env{Interface: func(n string) bool { return slices.Contains(names, n) }}
-	case len(fields) >= 2 && slices.Contains([]string{"addr", "relay", "interface", "size", "holds", "reserved", "option", "lease", "pools"}, fields[0]):
+	case len(fields) >= 2 && slices.Contains([]string{"addr", "relay", "interface", "size", "holds", "reserved", "option", "lease", "pools",
+		"maxsecs"}, fields[0]):
 		c.lookups = append(c.lookups, lookupLine{fields[0], strings.Join(fields[1:], " "), rest})
 	}
 }
@@ -251,6 +254,12 @@ func lookup(s *config.Snapshot, kind, arg, want string) error {
 		return sameList(got, want)
 	case "reserved":
 		return reserved(s, arg, want)
+	case "maxsecs":
+		sn := s.Subnet(arg)
+		if sn == nil {
+			return errors.New("no such subnet")
+		}
+		return same(strconv.Itoa(int(sn.LoadBalanceMaxSecs)), want)
 	}
 	return poolLookup(s, kind, arg, want)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
@@ -63,12 +64,15 @@ type clientKey struct {
 type poolKey struct{ subnet, pool string }
 
 // poolState walks a pool: next is the cursor over never-used addresses,
-// freed the addresses given back behind it.
+// freed the addresses given back behind it, others the addresses the
+// cursor or the freed queue passed over because they are in another
+// replica's part of the pool.
 type poolState struct {
-	pool  *config.Pool
-	next  netip.Addr
-	done  bool
-	freed queue
+	pool   *config.Pool
+	next   netip.Addr
+	done   bool
+	freed  queue
+	others queue
 }
 
 // Allocator holds the bindings, offers and probation of every address the
@@ -91,6 +95,8 @@ type Allocator struct {
 	byHW map[clientKey][]netip.Addr
 	// unreadable hears of a kept binding that does not read back.
 	unreadable func(netip.Addr, error)
+	// share is this replica's part of the addresses; nil: all of them.
+	share *balance.Share
 }
 
 // New returns an empty Allocator that holds offers for hold. unreadable,
@@ -117,6 +123,23 @@ func (a *Allocator) SetSnapshot(s *config.Snapshot) {
 			a.pools[poolKey{sn.Name, p.Name}] = ps
 		}
 	}
+}
+
+// SetShare makes the allocator offer new clients addresses of this
+// replica's part of each pool first (balance.Share.OwnsAddr); nil: every
+// address is its own.
+func (a *Allocator) SetShare(s *balance.Share) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.share = s
+}
+
+// OfferedTo reports whether addr is offered to client c at now.
+func (a *Allocator) OfferedTo(addr netip.Addr, c Client, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.byAddr[addr]
+	return e != nil && e.offerTo == c && now.Before(e.offerUntil)
 }
 
 // Load adds stored bindings, as read from the Store at start.

@@ -81,8 +81,10 @@ func (a *Allocator) choose(r *Request, now time.Time) (netip.Addr, bool) {
 }
 
 // fromPool takes the next never-used address of a pool, else the oldest
-// freed one. Addresses found held are skipped: each is skipped once per
-// walk, so the cost per request is constant when amortised.
+// freed one, from this replica's part of the pool (balance.Share); only
+// when that part has none free, an address of another replica's part.
+// Addresses found held are skipped: each is skipped once per walk, so the
+// cost per request is constant when amortised.
 func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, server netip.Addr, now time.Time) (netip.Addr, bool) {
 	ps := a.pools[poolKey{subnet, p.Name}]
 	if ps == nil || ps.pool != p {
@@ -91,6 +93,10 @@ func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, server net
 	for !ps.done {
 		addr := ps.next
 		ps.advance()
+		if !a.share.OwnsAddr(addr) {
+			ps.others.push(config.U32(addr))
+			continue
+		}
 		if addr != server && a.availableTo(addr, c, now) && a.unowned(addr, c, now) {
 			return addr, true
 		}
@@ -98,10 +104,26 @@ func (a *Allocator) fromPool(subnet string, p *config.Pool, c Client, server net
 	for {
 		u, ok := ps.freed.pop()
 		if !ok {
-			return netip.Addr{}, false
+			break
 		}
 		addr := config.Addr(u)
-		if p.Contains(addr) && addr != server && a.availableTo(addr, c, now) {
+		if !p.Contains(addr) || addr == server {
+			continue
+		}
+		if !a.share.OwnsAddr(addr) {
+			ps.others.push(u)
+			continue
+		}
+		if a.availableTo(addr, c, now) {
+			return addr, true
+		}
+	}
+	for {
+		u, ok := ps.others.pop()
+		if !ok {
+			return netip.Addr{}, false
+		}
+		if addr := config.Addr(u); p.Contains(addr) && addr != server && a.availableTo(addr, c, now) {
 			return addr, true
 		}
 	}

@@ -98,6 +98,9 @@ type Subnet struct {
 	// MaxLeasesPerMAC bounds the addresses clients sharing one hardware
 	// address hold at once; 0: no bound.
 	MaxLeasesPerMAC int
+	// LoadBalanceMaxSecs is the secs at which every replica answers a
+	// client, not only the one whose share it is in; 0: at once.
+	LoadBalanceMaxSecs uint16
 	Excluded        []Range
 	Options         options.Options
 	Boot            *Boot

@@ -15,6 +15,9 @@ func (t *txn) discover() (*Reply, Result) {
 	if !t.selectSubnet(netip.Addr{}) {
 		return nil, t.silent(ReasonNoSubnet)
 	}
+	if !t.ours() {
+		return nil, t.silent(ReasonPeersClient)
+	}
 	if t.sn.DenyUnknownClients && t.res == nil {
 		t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
 		return nil, t.silent(ReasonUnknownClient)

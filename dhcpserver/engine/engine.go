@@ -17,6 +17,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/limit"
@@ -107,6 +108,7 @@ func (s Settings) withDefaults() Settings {
 // Engine answers DHCP client messages. It is safe for concurrent use.
 type Engine struct {
 	snap     atomic.Pointer[config.Snapshot]
+	share    atomic.Pointer[balance.Share]
 	alloc    *alloc.Allocator
 	store    lease.Store
 	clock    Clock
@@ -225,7 +227,7 @@ func (e *Engine) Handle(ctx context.Context, m *dhcpv4.DHCPv4, in Meta) (*Reply,
 	if why := parse(&t.req, m); why != "" {
 		return nil, drop(m, why)
 	}
-	t.e, t.ctx, t.r, t.in, t.now, t.snap = e, ctx, &t.req, in, e.clock.Now(), e.snap.Load()
+	t.e, t.ctx, t.r, t.in, t.now, t.snap, t.share = e, ctx, &t.req, in, e.clock.Now(), e.snap.Load(), e.share.Load()
 	if !e.clients.Allow(string(t.r.client), t.now) {
 		return nil, t.limited(ReasonClientRate, "client "+clientName(t.r))
 	}

@@ -97,10 +97,15 @@ func (t *txn) fromClientsLink(bound netip.Addr) bool {
 
 // inform answers DHCPINFORM: configuration for a client that has its
 // address already, with no yiaddr and no lease times (RFC 2131 §4.3.5).
+// Among replicas, the one whose share the client is in answers, and any
+// that knows the binding of its address.
 func (t *txn) inform() (*Reply, Result) {
 	r := t.r
 	if !t.selectSubnet(r.ciaddr) {
 		return nil, t.silent(ReasonNoSubnet)
+	}
+	if !t.ours() && !(r.ciaddr.IsValid() && t.seesBinding(r.ciaddr)) {
+		return nil, t.silent(ReasonPeersClient)
 	}
 	m := t.reply(dhcpv4.MessageTypeAck)
 	m.ClientIPAddr = r.m.ClientIPAddr

@@ -8,6 +8,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
@@ -31,6 +32,7 @@ type request struct {
 	linkSel   netip.Addr // RFC 3527, from a relay only
 	subnetSel netip.Addr // RFC 3011 subnet selection, option 118
 	leaseReq  time.Duration
+	bucket    uint8 // RFC 3074 hash bucket of the client
 	prl       []byte
 	maxSize   int
 	hostname  string
@@ -66,6 +68,7 @@ func parse(r *request, m *dhcpv4.DHCPv4) Reason {
 	r.hostname = string(o[options.CodeHostname])
 	r.info = clientInfo(m)
 	r.client = alloc.ClientOf(r.info.ClientID, m.ClientHWAddr)
+	r.bucket = balance.ClientBucket(r.info.ClientID, m.ClientHWAddr)
 	// Option 82 is echoed whoever sent it (RFC 3046 §2.2), but what it
 	// says counts only from a relay: a directly attached client could
 	// otherwise pose as any relay port or link.

@@ -35,6 +35,10 @@ const (
 	ReasonProbeConflicts Reason = "probeConflicts"
 	// ReasonOtherServer: the client chose another server.
 	ReasonOtherServer Reason = "otherServer"
+	// ReasonPeersClient: the client is in another replica's share (the
+	// RFC 3074 hash of its client identifier or MAC), and its secs have
+	// not reached the subnet's loadBalanceMaxSeconds.
+	ReasonPeersClient Reason = "peersClient"
 	// ReasonMalformedRequest: a REQUEST with no server identifier,
 	// requested address or ciaddr.
 	ReasonMalformedRequest Reason = "malformedRequest"

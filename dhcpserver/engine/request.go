@@ -43,6 +43,9 @@ func (t *txn) selecting() (*Reply, Result) {
 		}
 		return nil, t.silent(ReasonOtherServer)
 	}
+	if !t.mayConfirmSelection(want) {
+		return nil, t.silent(ReasonPeersClient)
+	}
 	if !want.IsValid() {
 		return t.nak(ReasonNoRequestedAddress)
 	}
@@ -77,7 +80,9 @@ func (t *txn) renewing() (*Reply, Result) {
 // knows gets an ACK for its own address and a NAK for another; an unknown
 // client gets a NAK when it asked this server by name (RENEWING) or the
 // subnet is authoritative, and silence otherwise, since another server
-// may know it.
+// may know it. Among replicas, only the one whose share the client is in
+// NAKs an unknown client that did not name it: another may have bound it
+// a moment ago.
 func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 	if !t.known(addr) {
 		return nil, t.silent(ReasonStoreUnavailable)
@@ -93,8 +98,12 @@ func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 		return t.nak(ReasonWrongAddress)
 	case t.res != nil && t.res.Addr == addr:
 		return t.bind(addr, true)
-	case !mayBeOthers || t.sn.Authoritative:
+	case !mayBeOthers:
 		return t.nak(ReasonUnknownLeaseNak)
+	case t.sn.Authoritative && t.ours():
+		return t.nak(ReasonUnknownLeaseNak)
+	case t.sn.Authoritative:
+		return nil, t.silent(ReasonPeersClient)
 	}
 	return nil, t.silent(ReasonUnknownLease)
 }

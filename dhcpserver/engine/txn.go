@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 )
 
@@ -18,7 +19,8 @@ type txn struct {
 	r    *request
 	in   Meta
 	now  time.Time
-	snap *config.Snapshot
+	snap  *config.Snapshot
+	share *balance.Share
 	sn   *config.Subnet
 	sid  netip.Addr
 	res  *config.Reservation
