@@ -1,6 +1,10 @@
 package controllers
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
+)
 
 // Metrics are the controllers' Prometheus metrics: pool usage, stored
 // objects skipped, unusable Leases, the Lease store's health and the
@@ -13,6 +17,9 @@ type Metrics struct {
 	// JobErrors counts the failures of background jobs by job: sweeper,
 	// status, events, store.
 	JobErrors *prometheus.CounterVec
+	// Replicas is how many replicas this one sees alive, itself
+	// included; Buckets how many client buckets it answers.
+	Replicas, Buckets prometheus.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -29,10 +36,28 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		JobErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_background_errors_total",
 			Help: "Failures of background jobs, by job: sweeper (expiring or deleting a Lease), status (writing a status), " +
 				"events (recording an Event), records (reading back a stored binding)."}, []string{"job"}),
+		Replicas: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_replicas",
+			Help: "Replicas this one sees alive (their coordination Leases renewed in time), itself included."}),
+		Buckets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_share_buckets",
+			Help: "Client hash buckets (of 256, RFC 3074) this replica answers DISCOVERs of."}),
 	}
 	m.StoreUp.Set(1)
-	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors)
+	m.Replicas.Set(1)
+	m.Buckets.Set(256)
+	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets)
 	return m
+}
+
+// SetShare shows a new share of the clients in the gauges.
+func (m *Metrics) SetShare(s *balance.Share) {
+	if m == nil {
+		return
+	}
+	m.Replicas.Set(float64(max(len(s.Members()), 1)))
+	m.Buckets.Set(float64(s.Buckets()[s.Self()]))
+	if s == nil {
+		m.Buckets.Set(256)
+	}
 }
 
 // jobFailed counts a failure of a background job, when m is set.

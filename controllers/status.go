@@ -24,6 +24,7 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/controllers/translate"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
 
@@ -37,7 +38,7 @@ type Usage interface {
 // usage counts from the allocator and conditions from the last build. It
 // is the only writer of their status, and patches an object only when its
 // status changed, at most once per Interval: never once per message. It
-// runs on the leader only.
+// runs on one replica at a time (elect.Jobs).
 type StatusReporter struct {
 	Client    client.Client
 	Namespace string
@@ -49,6 +50,8 @@ type StatusReporter struct {
 	Leases interface{ Unusable() []UnusableLease }
 	// Store, when set, tells whether Lease writes fail.
 	Store interface{ Degraded() (time.Time, error) }
+	// Share, when set, tells which replicas answer which clients.
+	Share func() *balance.Share
 
 	mu    sync.Mutex
 	built *translate.Built
@@ -87,9 +90,6 @@ func (s *StatusReporter) kicker() chan struct{} {
 	}
 	return s.kick
 }
-
-// NeedLeaderElection is true: the leader's allocator is the one in use.
-func (s *StatusReporter) NeedLeaderElection() bool { return true }
 
 // Start reports every Interval, or sooner after a new build.
 func (s *StatusReporter) Start(ctx context.Context) error {
@@ -324,6 +324,20 @@ func normalizeMAC(s string) string {
 	return string(b)
 }
 
+// replicas are the replicas and their buckets, as this one sees them.
+func (r *report) replicas() []dhcpv1alpha1.ReplicaShare {
+	if r.s.Share == nil || r.s.Share() == nil {
+		return nil
+	}
+	share := r.s.Share()
+	counts := share.Buckets()
+	out := make([]dhcpv1alpha1.ReplicaShare, 0, len(counts))
+	for _, m := range share.Members() {
+		out = append(out, dhcpv1alpha1.ReplicaShare{Name: m, Buckets: int32(counts[m])})
+	}
+	return out
+}
+
 func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, reservations []dhcpv1alpha1.Reservation) {
 	orig := sn.DeepCopy()
 	st := &sn.Status
@@ -336,6 +350,7 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 	}
 	st.ObservedGeneration = sn.Generation
 	st.Total, st.Used, st.Free, st.Reserved = total.Size, total.Bound, total.Free(), 0
+	st.Replicas = r.replicas()
 	var leftOut []string
 	for _, p := range pools {
 		if string(p.Spec.Subnet) == sn.Name && r.problem("Pool", p.Name) != nil {

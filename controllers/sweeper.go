@@ -21,7 +21,7 @@ type StoredBindings interface {
 // bindings from the engine's allocator, which the lease watcher keeps in
 // step with the Leases, rather than listing every Lease. Each change
 // reaches the engine through the lease watcher, which frees the address.
-// It runs on the leader only.
+// It runs on one replica at a time (elect.Jobs).
 type Sweeper struct {
 	Bindings  StoredBindings
 	Store     lease.Store
@@ -46,9 +46,6 @@ func (s *Sweeper) Start(ctx context.Context) error {
 		}
 	}
 }
-
-// NeedLeaderElection is true: only the leader writes.
-func (s *Sweeper) NeedLeaderElection() bool { return true }
 
 // Sweep runs one pass and returns how many Leases it expired and deleted.
 func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {

@@ -158,6 +158,14 @@ type SubnetStatus struct {
 	// +optional
 	Reserved int64 `json:"reserved"`
 
+	// Replicas are the kubedhcp replicas that answer this subnet's
+	// clients, as the replica writing the status sees them, each with
+	// how many of the 256 client hash buckets (RFC 3074) it answers.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Replicas []ReplicaShare `json:"replicas,omitempty"`
+
 	// Conditions are Ready, Exhausted and Degraded.
 	// +listType=map
 	// +listMapKey=type
@@ -165,6 +173,14 @@ type SubnetStatus struct {
 	// +patchMergeKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// ReplicaShare is one replica's part of the clients.
+type ReplicaShare struct {
+	// Name is the replica's (its pod's) name.
+	Name string `json:"name"`
+	// Buckets is how many of the 256 client hash buckets it answers.
+	Buckets int32 `json:"buckets"`
 }
 
 // Subnet is an IPv4 network the server hands addresses out on: its CIDR,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -33,8 +34,13 @@ func main() {
 		"unauthenticated: keep it on 127.0.0.1; empty: off.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the liveness and readiness probes; the kubelet of a "+
 		"host-network pod reaches 127.0.0.1.")
-	flag.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader; only the leader answers DHCP, standbys keep their caches warm.")
-	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease used for leader election.")
+	flag.StringVar(&o.ReplicaName, "replica-name", o.ReplicaName, "This replica's name among the deployment's, for sharing clients "+
+		"(default $POD_NAME, else the host name with a random suffix).")
+	flag.StringVar(&o.ReplicaGroup, "replica-group", o.ReplicaGroup, "Name of the group of replicas that share clients: one per deployment "+
+		"in a namespace.")
+	flag.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run the Lease sweeper and the status writer on one elected replica; "+
+		"every replica answers DHCP either way.")
+	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the coordination Lease of that election.")
 	flag.Float64Var(&qps, "kube-api-qps", float64(o.QPS), "Requests per second to the apiserver, Lease writes aside.")
 	flag.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the apiserver.")
 	flag.Float64Var(&leaseQPS, "lease-api-qps", float64(o.LeaseQPS), "Lease writes per second the Lease store may send (its own client).")
@@ -56,6 +62,7 @@ func main() {
 	flag.Parse()
 	o.Log = zap.New(zap.UseFlagOptions(&zo))
 	ctrl.SetLogger(o.Log)
+	klog.SetLogger(o.Log) // client-go's leader election and reflectors
 	o.QPS, o.LeaseQPS = float32(qps), float32(leaseQPS)
 	o.Engine.ClientRate, o.Engine.LinkRate = &clientRate, &linkRate
 	if interfaces != "" {

@@ -101,12 +101,12 @@ type Subnet struct {
 	// LoadBalanceMaxSecs is the secs at which every replica answers a
 	// client, not only the one whose share it is in; 0: at once.
 	LoadBalanceMaxSecs uint16
-	Excluded        []Range
-	Options         options.Options
-	Boot            *Boot
-	Ping            PingCheck
-	Pools           []*Pool
-	Reservations    []*Reservation
+	Excluded           []Range
+	Options            options.Options
+	Boot               *Boot
+	Ping               PingCheck
+	Pools              []*Pool
+	Reservations       []*Reservation
 
 	opts       options.Set
 	lease      LeaseTimes

@@ -104,7 +104,7 @@ func (t *txn) inform() (*Reply, Result) {
 	if !t.selectSubnet(r.ciaddr) {
 		return nil, t.silent(ReasonNoSubnet)
 	}
-	if !t.ours() && !(r.ciaddr.IsValid() && t.seesBinding(r.ciaddr)) {
+	if !t.ours() && (!r.ciaddr.IsValid() || !t.seesBinding(r.ciaddr)) {
 		return nil, t.silent(ReasonPeersClient)
 	}
 	m := t.reply(dhcpv4.MessageTypeAck)

@@ -13,18 +13,18 @@ import (
 // txn is one message being handled. Handle takes it from txnPool and
 // puts it back when done; nothing may keep a pointer to it.
 type txn struct {
-	req  request
-	e    *Engine
-	ctx  context.Context
-	r    *request
-	in   Meta
-	now  time.Time
+	req   request
+	e     *Engine
+	ctx   context.Context
+	r     *request
+	in    Meta
+	now   time.Time
 	snap  *config.Snapshot
 	share *balance.Share
-	sn   *config.Subnet
-	sid  netip.Addr
-	res  *config.Reservation
-	out  *Reply
+	sn    *config.Subnet
+	sid   netip.Addr
+	res   *config.Reservation
+	out   *Reply
 }
 
 var txnPool = sync.Pool{New: func() any { return &txn{} }}

@@ -21,24 +21,22 @@ type Readiness interface {
 
 // Server answers DHCP: once the engine has its configuration and its
 // bindings, it opens the listeners and serves until its context ends.
-// With leader election it runs on the leader only.
+// Every replica runs one.
 type Server struct {
-	engine     Readiness
-	transport  transport.Config
-	leaderOnly bool
-	inNetns    func(func() error) error
-	listening  atomic.Bool
+	engine    Readiness
+	transport transport.Config
+	inNetns   func(func() error) error
+	listening atomic.Bool
 }
 
-// New returns a Server of the transport cfg for engine. leaderOnly makes
-// it run on the elected leader only. inNetns, when set, opens the
-// listeners inside another network namespace (tests).
-func New(engine Readiness, cfg transport.Config, leaderOnly bool, inNetns func(func() error) error) *Server {
-	return &Server{engine: engine, transport: cfg, leaderOnly: leaderOnly, inNetns: inNetns}
+// New returns a Server of the transport cfg for engine. inNetns, when
+// set, opens the listeners inside another network namespace (tests).
+func New(engine Readiness, cfg transport.Config, inNetns func(func() error) error) *Server {
+	return &Server{engine: engine, transport: cfg, inNetns: inNetns}
 }
 
-// NeedLeaderElection implements manager.LeaderElectionRunnable.
-func (s *Server) NeedLeaderElection() bool { return s.leaderOnly }
+// NeedLeaderElection is false: every replica answers.
+func (s *Server) NeedLeaderElection() bool { return false }
 
 // Start waits for the engine, then serves; it is a manager Runnable.
 func (s *Server) Start(ctx context.Context) error {

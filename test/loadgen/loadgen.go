@@ -1,6 +1,8 @@
 // Package loadgen simulates many DHCP clients behind one relay agent: every
-// message leaves from the relay's address and port 67 with giaddr set, and
-// every reply comes back there (RFC 2131 §4.1). Clients run concurrently;
+// message leaves from the relay's address and port 67 with giaddr set, to
+// every server the relay knows (as dhcrelay forwards to each server it is
+// given), and every reply comes back there (RFC 2131 §4.1). Clients set
+// secs to the seconds since they began, as real clients do. Clients run concurrently;
 // each retries until it has an ACK or its time is up. It keeps every ACK
 // it received, to check afterwards that no address went to two clients.
 package loadgen
@@ -19,9 +21,9 @@ import (
 
 // Relay is a simulated relay agent and the clients behind it.
 type Relay struct {
-	conn   *net.UDPConn
-	server *net.UDPAddr
-	giaddr netip.Addr
+	conn    *net.UDPConn
+	servers []*net.UDPAddr
+	giaddr  netip.Addr
 
 	mu      sync.Mutex
 	waiting map[dhcpv4.TransactionID]chan *dhcpv4.DHCPv4
@@ -37,24 +39,19 @@ type Ack struct {
 }
 
 // NewRelay listens on relay (an address:67 of this machine) and sends to
-// server.
-func NewRelay(relay, server netip.AddrPort) (*Relay, error) {
+// every one of servers.
+func NewRelay(relay netip.AddrPort, servers ...netip.AddrPort) (*Relay, error) {
 	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(relay))
 	if err != nil {
 		return nil, err
 	}
 	_ = conn.SetReadBuffer(4 << 20)
-	r := &Relay{conn: conn, server: net.UDPAddrFromAddrPort(server), giaddr: relay.Addr(),
-		waiting: map[dhcpv4.TransactionID]chan *dhcpv4.DHCPv4{}, done: make(chan struct{})}
+	r := &Relay{conn: conn, giaddr: relay.Addr(), waiting: map[dhcpv4.TransactionID]chan *dhcpv4.DHCPv4{}, done: make(chan struct{})}
+	for _, s := range servers {
+		r.servers = append(r.servers, net.UDPAddrFromAddrPort(s))
+	}
 	go r.read()
 	return r, nil
-}
-
-// SetServer points the relay at another server address.
-func (r *Relay) SetServer(server netip.AddrPort) {
-	r.mu.Lock()
-	r.server = net.UDPAddrFromAddrPort(server)
-	r.mu.Unlock()
 }
 
 // Close stops the relay.
@@ -93,15 +90,17 @@ func (r *Relay) exchange(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Durati
 	ch := make(chan *dhcpv4.DHCPv4, 4)
 	r.mu.Lock()
 	r.waiting[m.TransactionID] = ch
-	server := r.server
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
 		delete(r.waiting, m.TransactionID)
 		r.mu.Unlock()
 	}()
-	if _, err := r.conn.WriteToUDP(m.ToBytes(), server); err != nil {
-		return nil, err
+	b := m.ToBytes()
+	for _, server := range r.servers {
+		if _, err := r.conn.WriteToUDP(b, server); err != nil {
+			return nil, err
+		}
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -167,8 +166,9 @@ func (c *Client) DORA(ctx context.Context, wait time.Duration) error {
 
 // DORAWith is DORA with extra modifiers on the DISCOVER.
 func (c *Client) DORAWith(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) error {
+	began := time.Now()
 	for ctx.Err() == nil {
-		err := c.dora(ctx, wait, mods...)
+		err := c.dora(ctx, wait, append(mods, secsSince(began))...)
 		if err == nil {
 			return nil
 		}
@@ -192,6 +192,7 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 	if err != nil {
 		return err
 	}
+	req.NumSeconds = d.NumSeconds
 	reply, err := c.r.exchange(ctx, req, wait, dhcpv4.MessageTypeAck, dhcpv4.MessageTypeNak)
 	if err != nil {
 		return err
@@ -201,6 +202,11 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 	}
 	c.record(reply)
 	return nil
+}
+
+// secsSince sets secs to the whole seconds since began (RFC 2131 §2).
+func secsSince(began time.Time) dhcpv4.Modifier {
+	return func(m *dhcpv4.DHCPv4) { m.NumSeconds = uint16(min(time.Since(began)/time.Second, 65535)) }
 }
 
 // Outcome is how one DORA attempt ended.

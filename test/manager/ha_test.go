@@ -2,20 +2,26 @@ package manager_test
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 
 	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/test/loadgen"
 )
 
-func relay(t *testing.T, at, server netip.AddrPort) *loadgen.Relay {
+func relay(t *testing.T, at netip.AddrPort, servers ...netip.AddrPort) *loadgen.Relay {
 	t.Helper()
-	r, err := loadgen.NewRelay(at, server)
+	r, err := loadgen.NewRelay(at, servers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,37 +94,93 @@ func TestTwoManagersWithoutLeaderElection(t *testing.T) {
 	t.Logf("%d ACKs, %d addresses, 0 duplicates", len(ra.Acks())+len(rb.Acks()), len(owners))
 }
 
-func TestLeaderElectionFailover(t *testing.T) {
+// Every replica answers; when one dies without a word (its membership
+// Lease left behind, as after kill -9), the survivor takes its clients
+// once that Lease lapses, and its bound clients renew with the survivor.
+func TestTakeoverWhenAReplicaDies(t *testing.T) {
 	ns := newNamespace(t)
 	applyLab(t, ns, "10.50.0.99")
-	fast := func(crash bool) func(*app.Options) {
-		return func(o *app.Options) {
-			o.LeaderElect, o.Test.KeepLeaseOnExit = true, crash
-			o.LeaseDuration, o.RenewDeadline, o.RetryPeriod = 4*time.Second, 3*time.Second, 500*time.Millisecond
+	named := func(name string, crash bool) func(*app.Options) {
+		return func(o *app.Options) { o.ReplicaName, o.Test.KeepLeaseOnExit = name, crash }
+	}
+	a := startManager(t, ns, serverA, named("replica-a", true))
+	startManager(t, ns, serverB, named("replica-b", false))
+	both := balance.New("replica-a", []string{"replica-a", "replica-b"})
+	r := relay(t, relayA, serverA, serverB)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "both replicas in the Subnet's status", func() bool {
+		return len(subnetReplicas(t, ns)) == 2
+	})
+
+	// Each client is answered by the replica whose share it is in.
+	var mineA, mineB []*loadgen.Client
+	for _, c := range r.Clients(40, 0x63) {
+		if c.Try(ctx, 2*time.Second) != loadgen.Acked {
+			t.Fatalf("%s not bound with both replicas up", c.HW())
+		}
+		sid := netip.MustParseAddr(c.ACK().ServerIdentifier().String())
+		if sid != netip.MustParseAddr("10.50.0.1") {
+			t.Fatalf("server identifier %s", sid)
+		}
+		if both.Owns(balance.ClientBucket(nil, c.HW())) {
+			mineA = append(mineA, c)
+		} else {
+			mineB = append(mineB, c)
 		}
 	}
-	leader := startManager(t, ns, serverA, fast(true))
-	r := relay(t, relayA, serverA)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c := r.Client(r.Clients(1, 0x63)[0].HW())
-	if err := c.DORA(ctx, time.Second); err != nil {
+	if len(mineA) == 0 || len(mineB) == 0 {
+		t.Fatalf("shares of 40 clients: %d and %d", len(mineA), len(mineB))
+	}
+
+	a.stop()
+	lapse := memberLapse(t, ns, "replica-a")
+	// A new client of a's share is answered once a's Lease lapses.
+	var served time.Time
+	for i := 0; served.IsZero(); i++ {
+		c := r.Client(net.HardwareAddr{0x64, 0, 0, 0, byte(i >> 8), byte(i)})
+		if !both.Owns(balance.ClientBucket(nil, c.HW())) {
+			continue
+		}
+		if c.Try(ctx, 500*time.Millisecond) == loadgen.Acked {
+			served = time.Now()
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no new client of the dead replica's share served")
+		}
+	}
+	t.Logf("the dead replica's Lease lapsed at %s; its new clients served %s after",
+		lapse.Format("15:04:05.000"), served.Sub(lapse).Round(10*time.Millisecond))
+	if served.Sub(lapse) > 5*time.Second {
+		t.Errorf("served %s after the lapse, want within 5s", served.Sub(lapse))
+	}
+	for _, c := range mineA {
+		if got, err := c.Renew(ctx, time.Second); err != nil || got != dhcpv4.MessageTypeAck {
+			t.Errorf("%s of the dead replica's share: renewal %v %v", c.HW(), got, err)
+		}
+	}
+	eventually(t, 20*time.Second, "the Subnet's status shows one replica with every bucket", func() bool {
+		rs := subnetReplicas(t, ns)
+		return len(rs) == 1 && rs[0].Name == "replica-b" && rs[0].Buckets == 256
+	})
+}
+
+// subnetReplicas reads the replicas in subnet lab's status.
+func subnetReplicas(t *testing.T, ns string) []dhcpv1alpha1.ReplicaShare {
+	t.Helper()
+	sn := &dhcpv1alpha1.Subnet{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "lab"}, sn); err != nil {
 		t.Fatal(err)
 	}
-	standby := startManager(t, ns, serverA, fast(false))
-	_ = standby
-	// The leader dies without releasing leadership; the standby takes over
-	// once the leader's lease lapses, with the client's binding.
-	leader.stop()
-	died := time.Now()
-	var got dhcpv4.MessageType
-	eventually(t, 20*time.Second, "standby answers", func() bool {
-		g, err := c.Renew(ctx, 500*time.Millisecond)
-		got = g
-		return err == nil
-	})
-	if got != dhcpv4.MessageTypeAck {
-		t.Fatalf("renewal through the new leader: %v", got)
+	return sn.Status.Replicas
+}
+
+// memberLapse returns when a replica's membership Lease lapses.
+func memberLapse(t *testing.T, ns, name string) time.Time {
+	t.Helper()
+	l := &coordinationv1.Lease{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, l); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("standby answered %s after the leader died (lease duration 4s)", time.Since(died).Round(100*time.Millisecond))
+	return l.Spec.RenewTime.Add(time.Duration(*l.Spec.LeaseDurationSeconds) * time.Second)
 }

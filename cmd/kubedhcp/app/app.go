@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,7 +32,10 @@ import (
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/controllers"
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
+	"github.com/kubedhcp/kubedhcp/controllers/elect"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
+	"github.com/kubedhcp/kubedhcp/controllers/membership"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	dhcpmetrics "github.com/kubedhcp/kubedhcp/dhcpserver/metrics"
@@ -58,11 +62,19 @@ type Options struct {
 	MetricsSecure bool
 	ProbeAddr     string
 	// PprofAddr serves net/http/pprof; empty or "0" turns it off.
-	PprofAddr        string
+	PprofAddr string
+	// ReplicaName names this replica among the deployment's (the pod's
+	// name); the replicas share the clients (see controllers/membership).
+	ReplicaName string
+	// ReplicaGroup names the deployment whose replicas share clients.
+	ReplicaGroup string
+	// LeaderElect runs the jobs that must run once (the Lease sweeper, the
+	// status writer) on one elected replica; every replica answers DHCP
+	// either way.
 	LeaderElect      bool
 	LeaderElectionID string
-	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
-	// zero keeps controller-runtime's defaults (15s, 10s, 2s).
+	// LeaseDuration, RenewDeadline and RetryPeriod tune that election;
+	// zero: 15s, 10s, 2s.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	QPS                                       float32
 	Burst                                     int
@@ -91,8 +103,8 @@ type TestHooks struct {
 	// creation, and the look-up of interfaces, inside another network
 	// namespace.
 	InNetns func(func() error) error
-	// KeepLeaseOnExit does not release leadership on exit, as after a
-	// crash.
+	// KeepLeaseOnExit leaves this replica's membership Lease and its
+	// election Lease behind on exit, as a crash does.
 	KeepLeaseOnExit bool
 }
 
@@ -103,6 +115,9 @@ func Defaults() Options {
 		MetricsAddr:      ":8443",
 		MetricsSecure:    true,
 		ProbeAddr:        "127.0.0.1:8081",
+		ReplicaName:      DefaultReplicaName(),
+		ReplicaGroup:     "kubedhcp",
+		LeaderElect:      true,
 		LeaderElectionID: "kubedhcp.dhcp.kubedhcp.io",
 		QPS:              500,
 		Burst:            1000,
@@ -126,6 +141,19 @@ func OwnNamespace() string {
 		return strings.TrimSpace(string(b))
 	}
 	return "default"
+}
+
+// DefaultReplicaName is $POD_NAME, else the host's name with a random
+// suffix, so that two runs on one host are two replicas.
+func DefaultReplicaName() string {
+	if n := os.Getenv("POD_NAME"); n != "" {
+		return n
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "kubedhcp"
+	}
+	return strings.ToLower(host) + "-" + rand.Text()[:6]
 }
 
 // Scheme knows the built-in kinds and kubedhcp's.
@@ -189,17 +217,12 @@ func Run(ctx context.Context, o Options) error {
 		// holds.
 		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}},
 			DefaultTransform: cache.TransformStripManagedFields(), NewInformer: newInformer},
-		Client:                        client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&dhcpv1alpha1.Lease{}}}},
-		Metrics:                       metricsOptions(o),
-		HealthProbeBindAddress:        o.ProbeAddr,
-		PprofBindAddress:              o.PprofAddr,
-		LeaderElection:                o.LeaderElect,
-		LeaderElectionID:              o.LeaderElectionID,
-		LeaderElectionNamespace:       o.Namespace,
-		LeaderElectionReleaseOnCancel: !o.Test.KeepLeaseOnExit,
-		LeaseDuration:                 durOrNil(o.LeaseDuration),
-		RenewDeadline:                 durOrNil(o.RenewDeadline),
-		RetryPeriod:                   durOrNil(o.RetryPeriod),
+		Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&dhcpv1alpha1.Lease{}}}},
+		Metrics:                metricsOptions(o),
+		HealthProbeBindAddress: o.ProbeAddr,
+		PprofBindAddress:       o.PprofAddr,
+		// No manager-wide election: every replica answers DHCP, and
+		// losing an election must never end the process (elect.Jobs).
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -212,10 +235,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := addProbes(mgr, w, o); err != nil {
+	if err := addProbes(mgr, w); err != nil {
 		return err
 	}
-	o.Log.Info("starting", "namespace", o.Namespace, "interfaces", o.Interfaces, "leaseStore", o.LeaseStore, "leaderElection", o.LeaderElect)
+	o.Log.Info("starting", "namespace", o.Namespace, "replica", o.ReplicaName, "interfaces", o.Interfaces, "leaseStore", o.LeaseStore)
 	return mgr.Start(ctx)
 }
 
@@ -256,13 +279,6 @@ func metricsOptions(o Options) metricsserver.Options {
 	return m
 }
 
-func durOrNil(d time.Duration) *time.Duration {
-	if d == 0 {
-		return nil
-	}
-	return &d
-}
-
 // wired are the parts Run's probes look at.
 type wired struct {
 	engine *engine.Engine
@@ -293,15 +309,39 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 		return nil, fmt.Errorf("setting up the config controller: %w", err)
 	}
 	srv := serve.New(eng, transport.Config{Interfaces: o.Interfaces, Addr: o.DHCPAddr, Workers: workers(o), Handler: eng,
-		Observer: metrics.dhcp, Log: o.Log.WithName("dhcp")}, o.LeaderElect, o.Test.InNetns)
+		Observer: metrics.dhcp, Log: o.Log.WithName("dhcp")}, o.Test.InNetns)
 	sweeper := &controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval, Retention: o.Retention,
 		Now: time.Now, Metrics: metrics.ctrl}
-	for _, r := range []manager.Runnable{obs, ifaces, health, bindings.runnable, status, sweeper, srv} {
+	members := newMembers(mgr, o, eng, metrics.ctrl)
+	status.Share = members.Share
+	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, srv}, once(mgr, o, status, sweeper)...) {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
 	}
 	return &wired{engine: eng, server: srv, mgr: mgr, health: health}, nil
+}
+
+// newMembers returns this replica's membership among the deployment's
+// replicas; each change of who is alive reaches the engine's share.
+func newMembers(mgr manager.Manager, o Options, eng *engine.Engine, m *controllers.Metrics) *membership.Members {
+	return &membership.Members{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Group: o.ReplicaGroup,
+		Self: o.ReplicaName, Identity: o.ReplicaName + "_" + rand.Text()[:8], KeepOnExit: o.Test.KeepLeaseOnExit,
+		OnChange: func(s *balance.Share) {
+			eng.SetShare(s)
+			m.SetShare(s)
+		}}
+}
+
+// once returns the jobs that must run on one replica at a time, run by
+// an elected replica when LeaderElect is set.
+func once(mgr manager.Manager, o Options, jobs ...manager.Runnable) []manager.Runnable {
+	if !o.LeaderElect {
+		return jobs
+	}
+	return []manager.Runnable{&elect.Jobs{Config: mgr.GetConfig(), Namespace: o.Namespace, Name: o.LeaderElectionID,
+		Identity: o.ReplicaName + "_" + rand.Text()[:8], LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline,
+		RetryPeriod: o.RetryPeriod, KeepOnExit: o.Test.KeepLeaseOnExit, Runnables: jobs}}
 }
 
 // engineOptions are the engine's observer, settings and, when ping checks
@@ -393,7 +433,7 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache
 // listed, so the engine serves partially) show degraded service to an
 // operator at /readyz, while the kubelet keeps routing to a replica that
 // still ACKs renewals.
-func addProbes(mgr manager.Manager, w *wired, o Options) error {
+func addProbes(mgr manager.Manager, w *wired) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
@@ -413,15 +453,8 @@ func addProbes(mgr manager.Manager, w *wired, o Options) error {
 		if !w.engine.Ready() {
 			return errors.New("loading leases and configuration")
 		}
-		select {
-		case <-w.mgr.Elected():
-			if !w.server.Listening() {
-				return errors.New("opening DHCP listeners")
-			}
-		default:
-			if !o.LeaderElect {
-				return errors.New("waiting to start")
-			}
+		if !w.server.Listening() {
+			return errors.New("opening DHCP listeners")
 		}
 		return nil
 	})
