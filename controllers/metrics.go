@@ -20,13 +20,16 @@ type Metrics struct {
 	// Replicas is how many replicas this one sees alive, itself
 	// included; Buckets how many client buckets it answers.
 	Replicas, Buckets prometheus.Gauge
+	// Spares is how many spare addresses this replica holds; Unsynced
+	// how many bindings it made during an outage wait to be written.
+	Spares, Unsynced prometheus.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Addresses: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_pool_addresses",
-			Help: "Addresses of each pool by state: total, bound, declined, offered, free."}, []string{"subnet", "pool", "state"}),
+			Help: "Addresses of each pool by state: total, bound, declined, offered, spare, free."}, []string{"subnet", "pool", "state"}),
 		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_stored_objects_skipped_total",
 			Help: "Stored objects left out of a list or watch because not even their metadata could be read, by resource."}, []string{"resource"}),
 		UnusableLeases: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_unusable_leases",
@@ -35,16 +38,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "1 while Lease writes succeed; 0 while they fail: new clients get no address, renewals a stored Lease covers are ACKed."}),
 		JobErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kubedhcp_background_errors_total",
 			Help: "Failures of background jobs, by job: sweeper (expiring or deleting a Lease), status (writing a status), " +
-				"events (recording an Event), records (reading back a stored binding)."}, []string{"job"}),
+				"events (recording an Event), records (reading back a stored binding), spares (keeping spare addresses)."}, []string{"job"}),
 		Replicas: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_replicas",
 			Help: "Replicas this one sees alive (their coordination Leases renewed in time), itself included."}),
 		Buckets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_share_buckets",
 			Help: "Client hash buckets (of 256, RFC 3074) this replica answers DISCOVERs of."}),
+		Spares: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_spare_addresses",
+			Help: "Spare addresses this replica holds for new clients while the apiserver is out of reach."}),
+		Unsynced: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_unwritten_bindings",
+			Help: "Bindings this replica made while the apiserver was out of reach and has not written yet."}),
 	}
 	m.StoreUp.Set(1)
 	m.Replicas.Set(1)
 	m.Buckets.Set(256)
-	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets)
+	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets, m.Spares, m.Unsynced)
 	return m
 }
 

@@ -262,6 +262,7 @@ func (r *report) gauges(subnet, pool string, c alloc.Counts) {
 	g.WithLabelValues(subnet, pool, "bound").Set(float64(c.Bound))
 	g.WithLabelValues(subnet, pool, "declined").Set(float64(c.Declined))
 	g.WithLabelValues(subnet, pool, "offered").Set(float64(c.Offered))
+	g.WithLabelValues(subnet, pool, "spare").Set(float64(c.Spares))
 	g.WithLabelValues(subnet, pool, "free").Set(float64(c.Free()))
 }
 
@@ -347,10 +348,11 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		total.Bound += c.Bound
 		total.Declined += c.Declined
 		total.Offered += c.Offered
+		total.Spares += c.Spares
 	}
 	st.ObservedGeneration = sn.Generation
 	st.Total, st.Used, st.Free, st.Reserved = total.Size, total.Bound, total.Free(), 0
-	st.Replicas = r.replicas()
+	st.Replicas, st.Spares = r.replicas(), total.Spares
 	var leftOut []string
 	for _, p := range pools {
 		if string(p.Spec.Subnet) == sn.Name && r.problem("Pool", p.Name) != nil {

@@ -78,9 +78,9 @@ func (s *Sweeper) Sweep(ctx context.Context) (expired, deleted int) {
 }
 
 // expires reports whether a binding in state st, stored to expire at exp,
-// is Bound or Declined past its expiry.
+// is Bound, Declined or Spare past its expiry.
 func (s *Sweeper) expires(st lease.State, exp, now time.Time) bool {
-	return (st == lease.Bound || st == lease.Declined) && !now.Before(exp)
+	return (st == lease.Bound || st == lease.Declined || st == lease.Spare) && !now.Before(exp)
 }
 
 // deletes reports whether a binding in state st, stored to expire at exp,

@@ -19,7 +19,7 @@ package v1alpha1
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // LeaseState is the state of a binding.
-// +kubebuilder:validation:Enum=Bound;Released;Declined;Expired
+// +kubebuilder:validation:Enum=Bound;Released;Declined;Expired;Spare
 type LeaseState string
 
 // Lease states.
@@ -33,6 +33,11 @@ const (
 	LeaseDeclined LeaseState = "Declined"
 	// LeaseExpired is an address whose client did not renew in time.
 	LeaseExpired LeaseState = "Expired"
+	// LeaseSpare is an address a replica claimed in advance, so that it
+	// can bind a new client while the apiserver is out of reach; it is
+	// that replica's (Replica) alone until Expires, and is handed out
+	// last when the pool runs short.
+	LeaseSpare LeaseState = "Spare"
 )
 
 // LeaseSpec is one binding of an address to a client, as the server
@@ -61,7 +66,7 @@ type LeaseSpec struct {
 	// +optional
 	Hostname string `json:"hostname,omitempty"`
 
-	// State is Bound, Released, Declined or Expired.
+	// State is Bound, Released, Declined, Expired or Spare.
 	// +required
 	State LeaseState `json:"state"`
 
@@ -122,6 +127,12 @@ type LeaseSpec struct {
 	// ClientArch is the client architecture the client sent (option 93).
 	// +optional
 	ClientArch *ClientArch `json:"clientArch,omitempty"`
+
+	// Replica is the run of the kubedhcp replica that holds a Spare
+	// address.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Replica string `json:"replica,omitempty"`
 }
 
 // Lease records one address bound to one client. Only the server writes

@@ -158,6 +158,12 @@ type SubnetStatus struct {
 	// +optional
 	Reserved int64 `json:"reserved"`
 
+	// Spares is the number of this subnet's pool addresses the replicas
+	// hold in reserve, to bind new clients while the apiserver is out of
+	// reach; each replica hands its own out last when a pool runs short.
+	// +optional
+	Spares int64 `json:"spares,omitempty"`
+
 	// Replicas are the kubedhcp replicas that answer this subnet's
 	// clients, as the replica writing the status sees them, each with
 	// how many of the 256 client hash buckets (RFC 3074) it answers.

@@ -50,6 +50,12 @@ func main() {
 	flag.DurationVar(&o.Engine.OfferHold, "offer-hold", 0, "How long an offered address is held for its client (default 30s).")
 	flag.DurationVar(&o.Engine.Probation, "probation", 0, "How long a declined or conflicting address stays out of service (default 1h).")
 	flag.DurationVar(&o.Retention, "lease-retention", o.Retention, "How long Released and Expired Leases are kept before they are deleted.")
+	flag.IntVar(&o.Spares, "spare-addresses", o.Spares, "Addresses of each pool this replica claims in advance (at most a quarter of the "+
+		"pool among all replicas) to bind new clients while the apiserver is out of reach; handed out last otherwise. 0: none.")
+	flag.DurationVar(&o.SpareTTL, "spare-ttl", o.SpareTTL, "How long a spare address is stored for between renewals: a replica that "+
+		"dies leaves its spares claimed this long at most, and a lease bound from one ends before it does.")
+	maxSecs := flag.Uint("load-balance-max-seconds", uint(engine.DefaultMaxSeconds), "Secs (the field of a client's messages) at which "+
+		"every replica answers a client outside its share, for Subnets that do not set loadBalanceMaxSeconds.")
 	clientRate, linkRate := engine.DefaultClientRate, engine.DefaultLinkRate
 	flag.Float64Var(&clientRate.PerSecond, "client-rate", clientRate.PerSecond, "Messages a second one client (client identifier or MAC) may send on "+
 		"average; more get no answer. 0: no limit.")
@@ -65,6 +71,12 @@ func main() {
 	klog.SetLogger(o.Log) // client-go's leader election and reflectors
 	o.QPS, o.LeaseQPS = float32(qps), float32(leaseQPS)
 	o.Engine.ClientRate, o.Engine.LinkRate = &clientRate, &linkRate
+	if *maxSecs > 65535 {
+		fmt.Fprintf(os.Stderr, "--load-balance-max-seconds %d: at most 65535\n", *maxSecs)
+		os.Exit(2)
+	}
+	secs := uint16(*maxSecs)
+	o.Engine.MaxSeconds = &secs
 	if interfaces != "" {
 		o.Interfaces = strings.Split(interfaces, ",")
 	}

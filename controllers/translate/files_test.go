@@ -46,6 +46,7 @@ import (
 //	# option a/p 3: 0a000001             an encoded option (none: unset)
 //	# lease a/p: 1h0m0s 1m0s 24h0m0s     default, min, max lease time
 //	# maxsecs a: 3                       the subnet's load balance max seconds
+//	                                     (default: the server's)
 //
 // An object whose annotation dhcp.kubedhcp.io/unreadable is set stands in
 // for one that did not decode.
@@ -259,7 +260,11 @@ func lookup(s *config.Snapshot, kind, arg, want string) error {
 		if sn == nil {
 			return errors.New("no such subnet")
 		}
-		return same(strconv.Itoa(int(sn.LoadBalanceMaxSecs)), want)
+		got := strconv.Itoa(int(sn.LoadBalanceMaxSecs))
+		if sn.LoadBalanceMaxSecs < 0 {
+			got = "default"
+		}
+		return same(got, want)
 	}
 	return poolLookup(s, kind, arg, want)
 }

@@ -172,9 +172,6 @@ const maxSubnetName = 63
 // defaultLeasesPerMAC is a Subnet's maxLeasesPerMAC when unset.
 const defaultLeasesPerMAC = 16
 
-// defaultMaxSeconds is a Subnet's loadBalanceMaxSeconds when unset.
-const defaultMaxSeconds = 3
-
 func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 	if len(s.Name) > maxSubnetName {
 		return nil, fmt.Errorf("metadata.name: %d characters, more than %d: the name labels the Subnet's Leases", len(s.Name), maxSubnetName)
@@ -186,7 +183,7 @@ func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 	out := &config.Subnet{Name: s.Name, Prefix: p.Masked(), LeaseTimes: leaseTimes(s.Spec.LeaseTime),
 		Authoritative: s.Spec.Authoritative, DenyUnknownClients: s.Spec.DenyUnknownClients,
 		AllowSubnetSelection: s.Spec.AllowSubnetSelection, MaxLeasesPerMAC: defaultLeasesPerMAC,
-		LoadBalanceMaxSecs: defaultMaxSeconds}
+		LoadBalanceMaxSecs: -1}
 	if m := s.Spec.MaxLeasesPerMAC; m != nil {
 		out.MaxLeasesPerMAC = int(*m)
 	}
@@ -194,7 +191,7 @@ func translateSubnet(s *dhcpv1alpha1.Subnet) (*config.Subnet, error) {
 		if *m < 0 || *m > 65535 {
 			return nil, fieldError("spec.loadBalanceMaxSeconds", fmt.Errorf("%d is not from 0 to 65535", *m))
 		}
-		out.LoadBalanceMaxSecs = uint16(*m)
+		out.LoadBalanceMaxSecs = *m
 	}
 	if s.Spec.ServerIdentifier != "" {
 		if out.ServerID, err = parseAddr("spec.serverIdentifier", string(s.Spec.ServerIdentifier)); err != nil {

@@ -27,6 +27,10 @@ func ClientOf(clientID, hwaddr []byte) Client {
 // ClientOfBinding returns the Client a binding belongs to.
 func ClientOfBinding(b *lease.Binding) Client { return ClientOf(b.ClientID, b.HWAddr) }
 
+// noClient is the Client of a binding that names none: a spare address,
+// or one held out for probation.
+var noClient = ClientOf(nil, nil)
+
 // Errors of Claim.
 var (
 	// ErrHeld means another client holds, was offered, or is committing
@@ -54,6 +58,7 @@ type entry struct {
 	offerUntil time.Time
 	pending    Client // a commit in flight for this client
 	hw         string // hardware address of a stored binding of a client-ID client
+	unsynced   bool   // bound here while the Store took no writes; not stored yet
 }
 
 type clientKey struct {
@@ -97,6 +102,13 @@ type Allocator struct {
 	unreadable func(netip.Addr, error)
 	// share is this replica's part of the addresses; nil: all of them.
 	share *balance.Share
+	// self is this replica's run (SetIdentity); spares are the addresses
+	// stored as its Spare bindings.
+	self   string
+	spares map[netip.Addr]struct{}
+	// unsynced are the addresses of bindings made while the Store took no
+	// writes (FinishLocal), not stored since.
+	unsynced map[netip.Addr]struct{}
 }
 
 // New returns an empty Allocator that holds offers for hold. unreadable,
@@ -105,7 +117,8 @@ type Allocator struct {
 func New(hold time.Duration, unreadable func(netip.Addr, error)) *Allocator {
 	return &Allocator{hold: hold, unreadable: unreadable, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
 		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{},
-		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}, byHW: map[clientKey][]netip.Addr{}}
+		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}, byHW: map[clientKey][]netip.Addr{},
+		spares: map[netip.Addr]struct{}{}, unsynced: map[netip.Addr]struct{}{}}
 }
 
 // SetSnapshot makes the allocator choose from the pools of s. Bindings are
@@ -213,14 +226,23 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 	}
 	// The same stored version is the same binding: a renewal that needs
 	// no write keeps its record.
-	if !e.stored || b.Version == "" || b.Version != e.version {
+	if !e.stored || b.Version == "" || b.Version != e.version || b.State != e.state || e.unsynced {
 		e.rec = lease.AppendRecord(nil, &b)
 		a.indexHW(e, b)
+	}
+	// A binding made here and not yet stored stays so until the Store
+	// returns a version of its own for it.
+	if e.unsynced && b.Version != e.version {
+		e.unsynced = false
+		delete(a.unsynced, b.Addr)
 	}
 	e.stored, e.state, e.expires, e.version = true, b.State, b.Expires, b.Version
 	e.owner, e.granted = ClientOfBinding(&b), granted
 	e.subnet = b.Subnet
-	a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
+	if e.owner != noClient {
+		a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
+	}
+	a.indexSpare(b)
 	end := b.Expires
 	if !granted.IsZero() && granted.Before(end) {
 		end = granted
@@ -242,6 +264,8 @@ func (a *Allocator) Forget(subnet string, addr netip.Addr) {
 
 func (a *Allocator) forget(subnet string, addr netip.Addr, e *entry) {
 	a.unindexHW(e, addr)
+	delete(a.spares, addr)
+	delete(a.unsynced, addr)
 	if e.stored {
 		if cur, ok := a.byClient[clientKey{subnet, e.owner}]; ok && cur == addr {
 			delete(a.byClient, clientKey{subnet, e.owner})
@@ -291,6 +315,12 @@ func (e *entry) holder(now time.Time) (Client, bool) {
 		return "", true
 	case e.stored && e.state == lease.Bound && now.Before(e.end()):
 		return e.owner, true
+	case e.stored && e.state == lease.Spare && now.Before(e.expires):
+		// A spare is its replica's; offered from it, the client's.
+		if e.offerTo != "" && now.Before(e.offerUntil) {
+			return e.offerTo, true
+		}
+		return "", true
 	case e.offerTo != "" && now.Before(e.offerUntil):
 		return e.offerTo, true
 	}

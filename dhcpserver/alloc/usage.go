@@ -12,13 +12,14 @@ type Counts struct {
 	// Size is how many addresses the pool can hand out.
 	Size int64
 	// Bound are held by clients; Declined are in probation; Offered are
-	// held for a client that has not yet asked for them.
-	Bound, Declined, Offered int64
+	// held for a client that has not yet asked for them; Spares are held
+	// by replicas for new clients during an apiserver outage.
+	Bound, Declined, Offered, Spares int64
 }
 
 // Free is how many addresses can be handed out now.
 func (c Counts) Free() int64 {
-	if f := c.Size - c.Bound - c.Declined - c.Offered; f > 0 {
+	if f := c.Size - c.Bound - c.Declined - c.Offered - c.Spares; f > 0 {
 		return f
 	}
 	return 0
@@ -70,6 +71,8 @@ func (a *Allocator) count(out map[string]map[string]Counts, addr netip.Addr, e *
 	switch {
 	case !held:
 		return
+	case h == "" && e.state == lease.Spare:
+		c.Spares++
 	case h == "":
 		c.Declined++
 	case e.stored && e.state == lease.Bound && e.owner == h && now.Before(e.end()):

@@ -99,8 +99,9 @@ type Subnet struct {
 	// address hold at once; 0: no bound.
 	MaxLeasesPerMAC int
 	// LoadBalanceMaxSecs is the secs at which every replica answers a
-	// client, not only the one whose share it is in; 0: at once.
-	LoadBalanceMaxSecs uint16
+	// client, not only the one whose share it is in; 0: at once; -1: the
+	// server's default (engine.Settings.MaxSeconds).
+	LoadBalanceMaxSecs int32
 	Excluded           []Range
 	Options            options.Options
 	Boot               *Boot

@@ -31,7 +31,10 @@ func (t *txn) discover() (*Reply, Result) {
 	req := alloc.Request{Subnet: t.sn, Client: t.r.client, Pools: t.sn.PoolsFor(&t.r.info, t.res != nil),
 		Reserved: t.res, Requested: t.r.requested, Server: t.sid}
 	for try := 0; ; try++ {
-		addr, ok := t.e.alloc.Offer(req, t.now)
+		addr, ok := t.offer(req)
+		if !ok && t.e.storeDown.Load() {
+			return nil, t.silent(ReasonNoSpare)
+		}
 		if !ok {
 			t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
 			return nil, t.silent(ReasonNoFreeAddress)

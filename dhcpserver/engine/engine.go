@@ -65,6 +65,9 @@ type Settings struct {
 	LinkRate *limit.Rate
 	// NoLimits turns both limits off, whatever they say.
 	NoLimits bool
+	// MaxSeconds is the secs at which every replica answers a client, for
+	// Subnets that do not set loadBalanceMaxSeconds (default 3).
+	MaxSeconds *uint16
 }
 
 // Default rate limits: far above what real clients send (a PXE, iPXE and
@@ -74,6 +77,9 @@ type Settings struct {
 var (
 	DefaultClientRate = limit.Rate{PerSecond: 2, Burst: 30}
 	DefaultLinkRate   = limit.Rate{PerSecond: 1000, Burst: 2000}
+	// DefaultMaxSeconds is Settings.MaxSeconds unless set: as ISC dhcpd's
+	// load balance max seconds.
+	DefaultMaxSeconds uint16 = 3
 )
 
 // limiterKeys bounds the keys each limiter holds.
@@ -102,6 +108,9 @@ func (s Settings) withDefaults() Settings {
 	if s.NoLimits {
 		s.ClientRate, s.LinkRate = &limit.Rate{}, &limit.Rate{}
 	}
+	if s.MaxSeconds == nil {
+		s.MaxSeconds = &DefaultMaxSeconds
+	}
 	return s
 }
 
@@ -117,6 +126,10 @@ type Engine struct {
 	set      Settings
 	ready    atomic.Bool
 	partial  atomic.Bool
+	// storeDown says the Store takes no writes now (SetStoreDown).
+	storeDown atomic.Bool
+	// identity is this replica's run, which owns its spare addresses.
+	identity string
 	clients  *limit.Limiter
 	links    *limit.Limiter
 }
@@ -137,6 +150,10 @@ func WithObserver(o Observer) Option { return func(e *Engine) { e.observer = o }
 // WithSettings sets the engine's settings.
 func WithSettings(s Settings) Option { return func(e *Engine) { e.set = s } }
 
+// WithIdentity names this replica's run: the Spare bindings stored under
+// it are this engine's to hand out while the Store takes no writes.
+func WithIdentity(id string) Option { return func(e *Engine) { e.identity = id } }
+
 // New returns an Engine that persists bindings to store. It answers
 // nothing until it has a snapshot (SetSnapshot) and its bindings
 // (SetLoaded, or Restore).
@@ -147,6 +164,7 @@ func New(store lease.Store, opts ...Option) *Engine {
 	}
 	e.set = e.set.withDefaults()
 	e.alloc = alloc.New(e.set.OfferHold, e.observer.RecordUnreadable)
+	e.alloc.SetIdentity(e.identity)
 	e.clients = limit.New(*e.set.ClientRate, limiterKeys)
 	e.links = limit.New(*e.set.LinkRate, limiterKeys)
 	return e

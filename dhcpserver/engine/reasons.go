@@ -48,6 +48,9 @@ const (
 	// ReasonStoreUnavailable: the Lease store could not be written or
 	// read; the client retries.
 	ReasonStoreUnavailable Reason = "storeUnavailable"
+	// ReasonNoSpare: the Store takes no writes and this replica has no
+	// spare address left that the client's pools allow.
+	ReasonNoSpare Reason = "noSpareAddress"
 	// ReasonNotClientsAddress: a RELEASE or DECLINE of an address the
 	// client does not hold.
 	ReasonNotClientsAddress Reason = "notClientsAddress"

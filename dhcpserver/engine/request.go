@@ -146,10 +146,12 @@ func (t *txn) bind(addr netip.Addr, renewal bool) (*Reply, Result) {
 		return t.ack(addr, d, lt)
 	}
 	b := t.binding(addr, d, prev, stored)
-	nb, err := t.commit(b)
+	nb, err := lease.Binding{}, errStoreDown
+	if !t.e.storeDown.Load() {
+		nb, err = t.commit(b)
+	}
 	if err != nil {
-		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
-		return t.commitFailed(err, addr, prev, mine)
+		return t.commitFailed(err, b, prev, mine, lt)
 	}
 	t.e.alloc.Finish(addr, &nb, granted, t.now)
 	return t.ack(addr, d, lt)
@@ -235,20 +237,30 @@ func (t *txn) holdUnknown(addr netip.Addr) {
 	t.e.alloc.Observe(held)
 }
 
-// commitFailed answers a request whose commit failed. An address another
-// writer holds, or whose Lease was deleted, gets a NAK. When the store is
-// unreachable, a renewal the stored binding still covers is acknowledged
-// until that stored expiry; anything else gets silence, never a NAK.
-func (t *txn) commitFailed(err error, addr netip.Addr, prev lease.Binding, mine bool) (*Reply, Result) {
+// commitFailed answers a request whose commit of want failed, and ends
+// its Claim. An address another writer holds, or whose Lease was deleted,
+// gets a NAK. When the Store takes no writes, a renewal the stored
+// binding still covers is acknowledged until that stored expiry, and a
+// new client is bound here, to be written later, when the address is
+// this replica's spare or the client's reservation (outage.go); anything
+// else gets silence, never a NAK.
+func (t *txn) commitFailed(err error, want, prev lease.Binding, mine bool, lt config.LeaseTimes) (*Reply, Result) {
+	addr := want.Addr
 	switch {
 	case errors.Is(err, lease.ErrConflict):
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 		return t.nak(ReasonAddressHeld)
 	case errors.Is(err, lease.ErrNotFound):
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 		t.e.alloc.Forget(t.sn.Name, addr)
 		return t.nak(ReasonLeaseRevoked)
 	case mine && prev.Expires.Sub(t.now) >= time.Second:
-		return t.ack(addr, prev.Expires.Sub(t.now), t.leaseTimes(addr))
+		t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
+		return t.ack(addr, prev.Expires.Sub(t.now), lt)
+	case t.mayBindLocally(addr, prev):
+		return t.bindLocally(want, prev, lt)
 	}
+	t.e.alloc.Finish(addr, nil, time.Time{}, t.now)
 	return nil, t.silent(ReasonStoreUnavailable)
 }
 

@@ -22,7 +22,14 @@ func (e *Engine) Share() *balance.Share { return e.share.Load() }
 // waited, by the secs of its message, the subnet's LoadBalanceMaxSecs
 // (RFC 3074 §3's service delay; ISC dhcpd's load balance max seconds).
 func (t *txn) ours() bool {
-	return t.share.Owns(t.r.bucket) || t.r.m.NumSeconds >= t.sn.LoadBalanceMaxSecs
+	if t.share.Owns(t.r.bucket) {
+		return true
+	}
+	limit := t.sn.LoadBalanceMaxSecs
+	if limit < 0 {
+		limit = int32(*t.e.set.MaxSeconds)
+	}
+	return int32(t.r.m.NumSeconds) >= limit
 }
 
 // mayConfirmSelection reports whether this replica answers a REQUEST in

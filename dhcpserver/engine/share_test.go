@@ -211,3 +211,22 @@ func TestTakeoverServesEveryClient(t *testing.T) {
 		p.a.mustReply(discover(mac(byte(i))), eth1, dhcpv4.MessageTypeOffer)
 	}
 }
+
+// A Subnet that sets no loadBalanceMaxSeconds (-1) waits the server's
+// default (Settings.MaxSeconds).
+func TestMaxSecondsDefaultsToTheServers(t *testing.T) {
+	five := uint16(5)
+	sn := balanced()
+	sn.LoadBalanceMaxSecs = -1
+	h := newHarness(t, []*config.Subnet{sn}, WithSettings(Settings{MaxSeconds: &five}))
+	h.e.SetShare(balance.New("a", []string{"a", "b"}))
+	for i := 0; ; i++ {
+		hw := mac(byte(i))
+		if h.e.Share().Owns(balance.ClientBucket(nil, hw)) {
+			continue
+		}
+		h.mustSilence(discover(hw, withSecs(4)), eth1, ReasonPeersClient)
+		h.mustReply(discover(hw, withSecs(5)), eth1, dhcpv4.MessageTypeOffer)
+		return
+	}
+}

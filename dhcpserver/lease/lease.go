@@ -23,9 +23,13 @@ const (
 	Declined
 	// Expired: the client did not renew in time.
 	Expired
+	// Spare: a replica claimed the address in advance, for a new client
+	// while the apiserver is out of reach; it is that replica's (Replica)
+	// alone until Expires.
+	Spare
 )
 
-var stateNames = [...]string{"", "Bound", "Released", "Declined", "Expired"}
+var stateNames = [...]string{"", "Bound", "Released", "Declined", "Expired", "Spare"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -69,13 +73,15 @@ type Binding struct {
 	// was written, in whole seconds; Expires runs past it by the headroom
 	// that lets renewals skip writes.
 	LeaseTime time.Duration
+	// Replica is the run of the replica that holds a Spare address.
+	Replica string
 	// Version is the Store's version of the binding: empty for one never
 	// stored. The Store sets it; the caller passes it back unchanged.
 	Version string
 }
 
 // Active reports whether b holds its address at now: bound and not yet
-// expired, or declined and still in probation.
+// expired, declined and still in probation, or a replica's spare.
 func (b *Binding) Active(now time.Time) bool {
-	return (b.State == Bound || b.State == Declined) && now.Before(b.Expires)
+	return (b.State == Bound || b.State == Declined || b.State == Spare) && now.Before(b.Expires)
 }

@@ -18,6 +18,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			CircuitID: []byte("eth0:7"), RemoteID: []byte{9}, VendorClass: "PXEClient:Arch:00007", UserClass: "iPXE",
 			ClientArch: 7, HasArch: true},
 		"empty but not nil": {HWAddr: net.HardwareAddr{}, ClientID: []byte{}, State: Bound},
+		"spare":             {Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.8"), State: Spare, Expires: at, Pool: "p", Replica: "kubedhcp-7d9f-x_ab12cd34"},
 		"fixed zone":        {Start: at.In(time.FixedZone("x", 5400)), Addr: netip.MustParseAddr("2001:db8::1")},
 	} {
 		rec := AppendRecord(nil, &b)

@@ -218,7 +218,7 @@ func TestExplain(t *testing.T) {
 		{"reservations", []string{"KIND:       Reservation", "fixed address"}},
 		{"reservations.spec.clientID", []string{"client identifier (option 61)"}},
 		{"dhcpleases", []string{"KIND:       Lease", "Only the server writes"}},
-		{"dhcpleases.spec.state", []string{"Bound, Released, Declined or Expired"}},
+		{"dhcpleases.spec.state", []string{"Bound, Released, Declined, Expired or Spare"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

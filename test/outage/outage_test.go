@@ -1,7 +1,9 @@
 // Package outage_test stops the apiserver under a running manager for 60
 // seconds: renewals the stored leases still cover are ACKed, new clients
-// get no ACK and no NAK, and service is back within 5 seconds of the
-// apiserver's return.
+// are bound from the replica's spare addresses while they last (then get
+// silence, never a NAK), no address goes to two clients, and within 5
+// seconds of the apiserver's return new clients bind as usual and every
+// binding made meanwhile is a Lease.
 package outage_test
 
 import (
@@ -9,11 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"fmt"
+
 	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -73,6 +79,7 @@ func TestApiserverOutage(t *testing.T) {
 	if ok := loadgen.RunAll(ctx, known, 20, time.Second); ok != 20 {
 		t.Fatalf("%d of 20 bound", ok)
 	}
+	spares := waitForSpares(t, ns.Name, 32)
 	stored := storedExpiry(t, ns.Name)
 
 	if err := env.StopAPIServer(); err != nil {
@@ -86,10 +93,13 @@ func TestApiserverOutage(t *testing.T) {
 		checkProbes(t, probe)
 	}
 	time.Sleep(time.Until(down.Add(outage)))
-	t.Logf("apiserver down %s: %d covered renewals ACKed, %d past their stored expiry (silence), %d new clients: %d ACKs, %d NAKs in all",
-		time.Since(down).Round(time.Second), tally.acked, tally.uncovered, tally.fresh, tally.newAcks, tally.naks)
+	t.Logf("apiserver down %s: %d covered renewals ACKed, %d past their stored expiry (silence), %d new clients: %d ACKs (%d spares), %d NAKs in all",
+		time.Since(down).Round(time.Second), tally.acked, tally.uncovered, tally.fresh, len(tally.newAcks), spares, tally.naks)
 	if tally.acked == 0 {
 		t.Error("no renewal was checked while covered")
+	}
+	if len(tally.newAcks) != min(spares, tally.fresh) {
+		t.Errorf("%d new clients bound during the outage, want %d: one per spare", len(tally.newAcks), min(spares, tally.fresh))
 	}
 
 	if err := env.StartAPIServer(); err != nil {
@@ -105,6 +115,68 @@ func TestApiserverOutage(t *testing.T) {
 		}
 	}
 	t.Logf("a new client was bound %s after the apiserver was back", time.Since(back).Round(10*time.Millisecond))
+	written := 0
+	for time.Since(back) < 5*time.Second && written < len(tally.newAcks) {
+		written = 0
+		byAddr := storedClients(t, ns.Name)
+		for addr, mac := range tally.newAcks {
+			if byAddr[addr] == mac {
+				written++
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d of %d bindings made during the outage written as Leases %s after the return",
+		written, len(tally.newAcks), time.Since(back).Round(100*time.Millisecond))
+	if written != len(tally.newAcks) {
+		t.Errorf("%d of %d bindings made during the outage written within 5s of the return", written, len(tally.newAcks))
+	}
+	owners := map[netip.Addr]string{}
+	for _, a := range r.Acks() {
+		if o, ok := owners[a.Addr]; ok && o != a.Client.String() {
+			t.Errorf("%s ACKed to %s and %s", a.Addr, o, a.Client)
+		}
+		owners[a.Addr] = a.Client.String()
+	}
+}
+
+// waitForSpares waits until the replica holds its spares and returns how
+// many it holds.
+func waitForSpares(t *testing.T, ns string, want int) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var list dhcpv1alpha1.LeaseList
+		if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range list.Items {
+			if l.Spec.State == dhcpv1alpha1.LeaseSpare {
+				n++
+			}
+		}
+		if n >= want || time.Now().After(deadline) {
+			if n < want {
+				t.Fatalf("%d spare addresses after 20s, want %d", n, want)
+			}
+			return n
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// storedClients maps each Lease's address to its client's MAC.
+func storedClients(t *testing.T, ns string) map[netip.Addr]string {
+	var list dhcpv1alpha1.LeaseList
+	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	out := map[netip.Addr]string{}
+	for _, l := range list.Items {
+		out[netip.MustParseAddr(string(l.Spec.IPAddress))] = string(l.Spec.MACAddress)
+	}
+	return out
 }
 
 // storedExpiry reads each address's stored expiry from its Lease.
@@ -159,7 +231,14 @@ func runManager(t *testing.T, ns string) (func(), string) {
 	}, o.ProbeAddr
 }
 
-func testLog() logr.Logger { return logr.Discard() }
+// testLog is silent unless KUBEDHCP_TEST_LOG is set; then it prints the
+// manager's log, debug lines (every silence and its reason) included.
+func testLog() logr.Logger {
+	if os.Getenv("KUBEDHCP_TEST_LOG") == "" {
+		return logr.Discard()
+	}
+	return funcr.New(func(p, a string) { fmt.Println(p, a) }, funcr.Options{Verbosity: 1})
+}
 
 // outageTally counts what happened to renewals and new clients while the
 // apiserver was down, and fails the test on a wrong answer.
@@ -167,9 +246,11 @@ type outageTally struct {
 	t                               *testing.T
 	down                            time.Time
 	stored                          map[netip.Addr]time.Time
-	mu                              sync.Mutex
-	acked, uncovered, naks, newAcks int
-	fresh                           int
+	mu                     sync.Mutex
+	acked, uncovered, naks int
+	fresh                  int
+	// newAcks are the new clients bound during the outage, by address.
+	newAcks map[netip.Addr]string
 }
 
 // round renews every known client and tries five new ones, concurrently.
@@ -216,7 +297,9 @@ func (o *outageTally) newClient(ctx context.Context, c *loadgen.Client) {
 		o.naks++
 		o.t.Error("a new client was NAKed while the apiserver was down")
 	case loadgen.Acked:
-		o.newAcks++
-		o.t.Error("a new client was ACKed while the apiserver was down")
+		if o.newAcks == nil {
+			o.newAcks = map[netip.Addr]string{}
+		}
+		o.newAcks[c.Addr()] = c.HW().String()
 	}
 }

@@ -89,6 +89,11 @@ type Options struct {
 	StatusInterval time.Duration
 	SweepInterval  time.Duration
 	Retention      time.Duration
+	// Spares is how many addresses of each pool this replica claims in
+	// advance, to bind new clients while the apiserver is out of reach;
+	// SpareTTL how long each is stored for between renewals.
+	Spares   int
+	SpareTTL time.Duration
 	// Test holds what only tests set.
 	Test TestHooks
 	// RESTConfig connects to the apiserver; nil: the usual kubeconfig
@@ -128,6 +133,8 @@ func Defaults() Options {
 		StatusInterval:   2 * time.Second,
 		SweepInterval:    30 * time.Second,
 		Retention:        time.Hour,
+		Spares:           32,
+		SpareTTL:         time.Hour,
 	}
 }
 
@@ -299,7 +306,9 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	recorder := mgr.GetEventRecorder("kubedhcp")
 	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second,
 		Metrics: metrics.ctrl}
-	eng := engine.New(metrics.dhcp.InstrumentStore(store, health.Observe), engineOptions(o, obs)...)
+	run := o.ReplicaName + "_" + rand.Text()[:8]
+	eng := engine.New(metrics.dhcp.InstrumentStore(store, health.Observe), append(engineOptions(o, obs), engine.WithIdentity(run))...)
+	health.OnChange = eng.SetStoreDown
 	bindings := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists)
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
 		Recorder: recorder, Metrics: metrics.ctrl, Interval: o.StatusInterval, Leases: bindings.unusable, Store: health}
@@ -312,9 +321,11 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 		Observer: metrics.dhcp, Log: o.Log.WithName("dhcp")}, o.Test.InNetns)
 	sweeper := &controllers.Sweeper{Bindings: eng.Allocator(), Store: store, Interval: o.SweepInterval, Retention: o.Retention,
 		Now: time.Now, Metrics: metrics.ctrl}
-	members := newMembers(mgr, o, eng, metrics.ctrl)
+	members := newMembers(mgr, o, run, eng, metrics.ctrl)
 	status.Share = members.Share
-	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, srv}, once(mgr, o, status, sweeper)...) {
+	spares := &controllers.SpareKeeper{Engine: eng, PerPool: spareCount(o), TTL: o.SpareTTL, Interval: 2 * time.Second,
+		Replicas: func() int { return len(members.Share().Members()) }, Metrics: metrics.ctrl}
+	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, spares, srv}, once(mgr, o, run, status, sweeper)...) {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
@@ -324,9 +335,9 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 
 // newMembers returns this replica's membership among the deployment's
 // replicas; each change of who is alive reaches the engine's share.
-func newMembers(mgr manager.Manager, o Options, eng *engine.Engine, m *controllers.Metrics) *membership.Members {
+func newMembers(mgr manager.Manager, o Options, run string, eng *engine.Engine, m *controllers.Metrics) *membership.Members {
 	return &membership.Members{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Group: o.ReplicaGroup,
-		Self: o.ReplicaName, Identity: o.ReplicaName + "_" + rand.Text()[:8], KeepOnExit: o.Test.KeepLeaseOnExit,
+		Self: o.ReplicaName, Identity: run, KeepOnExit: o.Test.KeepLeaseOnExit,
 		OnChange: func(s *balance.Share) {
 			eng.SetShare(s)
 			m.SetShare(s)
@@ -335,12 +346,12 @@ func newMembers(mgr manager.Manager, o Options, eng *engine.Engine, m *controlle
 
 // once returns the jobs that must run on one replica at a time, run by
 // an elected replica when LeaderElect is set.
-func once(mgr manager.Manager, o Options, jobs ...manager.Runnable) []manager.Runnable {
+func once(mgr manager.Manager, o Options, run string, jobs ...manager.Runnable) []manager.Runnable {
 	if !o.LeaderElect {
 		return jobs
 	}
 	return []manager.Runnable{&elect.Jobs{Config: mgr.GetConfig(), Namespace: o.Namespace, Name: o.LeaderElectionID,
-		Identity: o.ReplicaName + "_" + rand.Text()[:8], LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline,
+		Identity: run, LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline,
 		RetryPeriod: o.RetryPeriod, KeepOnExit: o.Test.KeepLeaseOnExit, Runnables: jobs}}
 }
 
@@ -394,6 +405,20 @@ type noneUnusable struct{}
 
 func (noneUnusable) Unusable() []controllers.UnusableLease { return nil }
 
+// spareCount is how many spares per pool this replica keeps: none with the
+// memory store, which is never out of reach.
+func spareCount(o Options) int {
+	if o.LeaseStore == storeMemory {
+		return 0
+	}
+	return o.Spares
+}
+
+// leaseWriteTimeout bounds each Lease write: a client waits a few seconds
+// for its reply, and a write to an apiserver that went out of reach must
+// fail in time for the replica to answer from what it has.
+const leaseWriteTimeout = 3 * time.Second
+
 // storeWorkers is the default number of DHCP workers with the Lease
 // store: each REQUEST waits for its Lease to be written (a few
 // milliseconds), so this many commits can be in flight.
@@ -415,7 +440,7 @@ func newStore(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache
 		return lease.NewMemory(), nil
 	case storeKubernetes:
 		cfg = rest.CopyConfig(cfg)
-		cfg.QPS, cfg.Burst = o.LeaseQPS, o.LeaseBurst
+		cfg.QPS, cfg.Burst, cfg.Timeout = o.LeaseQPS, o.LeaseBurst, leaseWriteTimeout
 		direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
 		if err != nil {
 			return nil, fmt.Errorf("creating the lease client: %w", err)
