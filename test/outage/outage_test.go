@@ -243,9 +243,9 @@ func testLog() logr.Logger {
 // outageTally counts what happened to renewals and new clients while the
 // apiserver was down, and fails the test on a wrong answer.
 type outageTally struct {
-	t                               *testing.T
-	down                            time.Time
-	stored                          map[netip.Addr]time.Time
+	t                      *testing.T
+	down                   time.Time
+	stored                 map[netip.Addr]time.Time
 	mu                     sync.Mutex
 	acked, uncovered, naks int
 	fresh                  int
