@@ -115,11 +115,19 @@ func TestApiserverOutage(t *testing.T) {
 		}
 	}
 	t.Logf("a new client was bound %s after the apiserver was back", time.Since(back).Round(10*time.Millisecond))
+	checkWrittenBack(t, ns.Name, tally.newAcks, back)
+	checkNoDuplicates(t, r.Acks())
+}
+
+// checkWrittenBack: every binding made during the outage is a Lease of
+// its client within 5 s of the apiserver's return.
+func checkWrittenBack(t *testing.T, ns string, made map[netip.Addr]string, back time.Time) {
+	t.Helper()
 	written := 0
-	for time.Since(back) < 5*time.Second && written < len(tally.newAcks) {
+	for time.Since(back) < 5*time.Second && written < len(made) {
 		written = 0
-		byAddr := storedClients(t, ns.Name)
-		for addr, mac := range tally.newAcks {
+		byAddr := storedClients(t, ns)
+		for addr, mac := range made {
 			if byAddr[addr] == mac {
 				written++
 			}
@@ -127,12 +135,16 @@ func TestApiserverOutage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("%d of %d bindings made during the outage written as Leases %s after the return",
-		written, len(tally.newAcks), time.Since(back).Round(100*time.Millisecond))
-	if written != len(tally.newAcks) {
-		t.Errorf("%d of %d bindings made during the outage written within 5s of the return", written, len(tally.newAcks))
+		written, len(made), time.Since(back).Round(100*time.Millisecond))
+	if written != len(made) {
+		t.Errorf("%d of %d bindings made during the outage written within 5s of the return", written, len(made))
 	}
+}
+
+func checkNoDuplicates(t *testing.T, acks []loadgen.Ack) {
+	t.Helper()
 	owners := map[netip.Addr]string{}
-	for _, a := range r.Acks() {
+	for _, a := range acks {
 		if o, ok := owners[a.Addr]; ok && o != a.Client.String() {
 			t.Errorf("%s ACKed to %s and %s", a.Addr, o, a.Client)
 		}
