@@ -81,8 +81,64 @@ func TestHelmTemplateServerDryRun(t *testing.T) {
 	case len(sc.Capabilities.Add) != 2 || sc.Capabilities.Add[0] != "NET_BIND_SERVICE" || sc.Capabilities.Add[1] != "NET_RAW" ||
 		len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL":
 		t.Errorf("capabilities %+v", sc.Capabilities)
-	case *d.Spec.Replicas != 3 || !strings.Contains(strings.Join(c.Args, " "), "--interfaces=eth1,eth2 --leader-elect=true"):
+	case *d.Spec.Replicas != 3 || !strings.Contains(strings.Join(c.Args, " "), "--interfaces=eth1,eth2 --replica-group=dhcp-kubedhcp"):
 		t.Errorf("replicas %d args %v", *d.Spec.Replicas, c.Args)
+	}
+	checkHighAvailability(t, d)
+}
+
+// checkHighAvailability: every replica answers, on a node of its own,
+// replaced one at a time, named by its pod, with the defaults of the load
+// balancing and the outage reserve.
+func checkHighAvailability(t *testing.T, d *appsv1.Deployment) {
+	t.Helper()
+	spec := d.Spec.Template.Spec
+	c := spec.Containers[0]
+	args := strings.Join(c.Args, " ")
+	for _, want := range []string{"--leader-elect=true", "--leader-election-id=dhcp-kubedhcp-jobs", "--load-balance-max-seconds=3",
+		"--spare-addresses=32", "--spare-ttl=1h"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args %s, want %s", args, want)
+		}
+	}
+	podName := false
+	for _, e := range c.Env {
+		podName = podName || e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name"
+	}
+	if !podName {
+		t.Error("POD_NAME does not come from metadata.name")
+	}
+	aa := spec.Affinity
+	if aa == nil || aa.PodAntiAffinity == nil || len(aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) != 1 ||
+		aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].TopologyKey != "kubernetes.io/hostname" {
+		t.Errorf("affinity %+v, want required anti-affinity per host", aa)
+	}
+	ru := d.Spec.Strategy.RollingUpdate
+	if ru == nil || ru.MaxSurge.IntValue() != 0 || ru.MaxUnavailable.IntValue() != 1 {
+		t.Errorf("rolling update %+v, want one at a time without a surge", ru)
+	}
+}
+
+// One replica is a valid install: no PDB (it would block every drain),
+// and the values that tune the replicas go through.
+func TestHelmTemplateOneReplica(t *testing.T) {
+	out, err := helm(t, "template", "dhcp", chart, "--set", "replicas=1", "--set", "antiAffinity=preferred",
+		"--set", "outage.spareAddresses=8", "--set", "outage.spareTTL=30m", "--set", "loadBalance.maxSeconds=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "kind: PodDisruptionBudget") {
+		t.Error("a PodDisruptionBudget for one replica")
+	}
+	d := deployment(t, out)
+	args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
+	for _, want := range []string{"--spare-addresses=8", "--spare-ttl=30m", "--load-balance-max-seconds=0"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args %s, want %s", args, want)
+		}
+	}
+	if aa := d.Spec.Template.Spec.Affinity; aa == nil || len(aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) != 1 {
+		t.Errorf("affinity %+v, want preferred anti-affinity", aa)
 	}
 }
 
@@ -158,6 +214,10 @@ func TestHelmValuesSchemaRejects(t *testing.T) {
 		{"replicas=0", "replicas"},
 		{"interfaces={eth0/1}", "interfaces"},
 		{"unknownKey=1", "unknownKey"},
+		{"antiAffinity=sometimes", "antiAffinity"},
+		{"outage.spareTTL=forever", "spareTTL"},
+		{"outage.spareAddresses=-1", "spareAddresses"},
+		{"loadBalance.maxSeconds=70000", "maxSeconds"},
 	}
 	for _, tt := range tests {
 		_, err := helm(t, "template", "dhcp", chart, "--set", tt.set)
