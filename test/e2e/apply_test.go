@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubedhcp/kubedhcp/test/clients"
 	"github.com/kubedhcp/kubedhcp/test/netns"
 )
 
@@ -19,9 +20,9 @@ func TestReservationAppliedWhileServing(t *testing.T) {
 	startManager(t, n, ns)
 	mac, _ := net.ParseMAC("02:e2:e0:00:02:01")
 	cns := n.client(t, "A", "eth0", mac)
-	first := startDhclient(t, cns, "eth0", "")
-	old := first.wait(t, 20*time.Second, first.bound)["ip"]
-	first.release(t)
+	first := clients.Dhclient(t, cns, "eth0", "")
+	old := first.Wait(t, 20*time.Second, first.Bound)["ip"]
+	first.Release(t)
 
 	res := `apiVersion: dhcp.kubedhcp.io/v1alpha1
 kind: Reservation
@@ -32,8 +33,8 @@ spec: {subnet: office, macAddress: "02:e2:e0:00:02:01", ipAddress: 10.0.0.77, ho
 		t.Fatalf("%v: %s", err, out)
 	}
 	applied := time.Now()
-	again := startDhclient(t, cns, "eth0", "")
-	st := again.wait(t, 5*time.Second, again.bound)
+	again := clients.Dhclient(t, cns, "eth0", "")
+	st := again.Wait(t, 5*time.Second, again.Bound)
 	took := time.Since(applied)
 	if st["ip"] != "10.0.0.77" || st["hostname"] != "late" {
 		t.Fatalf("after the Reservation: %s %q, want 10.0.0.77 \"late\"", st["ip"], st["hostname"])
@@ -45,8 +46,8 @@ spec: {subnet: office, macAddress: "02:e2:e0:00:02:01", ipAddress: 10.0.0.77, ho
 
 	// The released address is free: another client asking for it gets it.
 	other, _ := net.ParseMAC("02:e2:e0:00:02:02")
-	c := startDhclient(t, n.client(t, "A", "eth0", other), "eth0", "send dhcp-requested-address "+old+";\n")
-	if got := c.wait(t, 20*time.Second, c.bound)["ip"]; got != old {
+	c := clients.Dhclient(t, n.client(t, "A", "eth0", other), "eth0", "send dhcp-requested-address "+old+";\n")
+	if got := c.Wait(t, 20*time.Second, c.Bound)["ip"]; got != old {
 		t.Errorf("another client asking for the released %s got %s", old, got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/test/clients"
 	"github.com/kubedhcp/kubedhcp/test/netns"
 )
 
@@ -53,8 +54,8 @@ func TestReservationsAndPXE(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mac, _ := net.ParseMAC(tt.mac)
-			c := startDhclient(t, n.client(t, "A", "eth0", mac), "eth0", tt.conf)
-			st := c.wait(t, 20*time.Second, c.bound)
+			c := clients.Dhclient(t, n.client(t, "A", "eth0", mac), "eth0", tt.conf)
+			st := c.Wait(t, 20*time.Second, c.Bound)
 			if tt.ip != "" && (st["ip"] != tt.ip || st["hostname"] != tt.hostname) {
 				t.Errorf("got %s %q, want %s %q", st["ip"], st["hostname"], tt.ip, tt.hostname)
 			}

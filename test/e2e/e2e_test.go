@@ -26,6 +26,7 @@ import (
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
+	"github.com/kubedhcp/kubedhcp/test/clients"
 	"github.com/kubedhcp/kubedhcp/test/netns"
 	"github.com/kubedhcp/kubedhcp/test/testenv"
 )
@@ -159,35 +160,35 @@ func TestClients(t *testing.T) {
 	n := newNetwork(t)
 	startManager(t, n, ns)
 	i := byte(0)
-	for _, drv := range drivers {
+	for _, drv := range clients.Drivers {
 		for _, seg := range []string{"A", "B"} {
 			i++
 			path := map[string]string{"A": "direct", "B": "relayed"}[seg]
-			t.Run(drv.name+"/"+path, func(t *testing.T) {
+			t.Run(drv.Name+"/"+path, func(t *testing.T) {
 				mac := net.HardwareAddr{0x02, 0xe2, 0xe0, 0, 0, i}
 				ifname := "eth0"
-				if drv.ownIfname {
+				if drv.OwnIfname {
 					ifname = fmt.Sprintf("kd%d%x", os.Getpid()%1000, i)
 				}
-				c := drv.start(t, n.client(t, seg, ifname, mac), ifname)
+				c := drv.Start(t, n.client(t, seg, ifname, mac), ifname)
 				run(t, c, ns, seg, mac)
 			})
 		}
 	}
 }
 
-func run(t *testing.T, c *running, ns, seg string, mac net.HardwareAddr) {
+func run(t *testing.T, c *clients.Running, ns, seg string, mac net.HardwareAddr) {
 	want := segments[seg]
 	var addr string
 	t.Run("bind", func(t *testing.T) {
-		st := c.wait(t, 20*time.Second, c.bound)
+		st := c.Wait(t, 20*time.Second, c.Bound)
 		addr = st["ip"]
 		if !strings.HasPrefix(addr, want.prefix) || st["mask"] != "255.255.255.0" || st["routers"] != want.router ||
 			st["dns"] != want.dns || st["domain"] != want.domain || st["lease"] != "20" || st["server"] != want.server {
 			t.Fatalf("client configured %v, want %+v and a 20 s lease", st, want)
 		}
-		if out := c.ns.Run("ip", "-4", "addr", "show", "dev", c.ifname); !strings.Contains(out, addr+"/24") {
-			t.Fatalf("%s is not set on %s:\n%s", addr, c.ifname, out)
+		if out := c.NS.Run("ip", "-4", "addr", "show", "dev", c.Ifname); !strings.Contains(out, addr+"/24") {
+			t.Fatalf("%s is not set on %s:\n%s", addr, c.Ifname, out)
 		}
 		l := leaseOf(t, ns, addr)
 		if l.Spec.State != dhcpv1alpha1.LeaseBound || string(l.Spec.MACAddress) != mac.String() {
@@ -198,13 +199,13 @@ func run(t *testing.T, c *running, ns, seg string, mac net.HardwareAddr) {
 		return
 	}
 	t.Run("renew", func(t *testing.T) {
-		st := c.wait(t, 25*time.Second, c.renewed) // T1 is 10 s
+		st := c.Wait(t, 25*time.Second, c.Renewed) // T1 is 10 s
 		if st["ip"] != addr || st["lease"] != "20" {
 			t.Fatalf("renewed to %v, want %s for 20 s", st, addr)
 		}
 	})
 	t.Run("release", func(t *testing.T) {
-		c.release(t)
+		c.Release(t)
 		deadline := time.Now().Add(10 * time.Second)
 		for leaseOf(t, ns, addr).Spec.State != dhcpv1alpha1.LeaseReleased {
 			if time.Now().After(deadline) {
