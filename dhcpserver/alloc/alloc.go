@@ -293,6 +293,15 @@ func (a *Allocator) Holding(subnet string, c Client) (addr netip.Addr, state lea
 	return addr, e.state, e.granted, true
 }
 
+// StoredFor reports whether addr's stored binding is client c's, and not
+// declined.
+func (a *Allocator) StoredFor(addr netip.Addr, c Client) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.byAddr[addr]
+	return e != nil && e.stored && e.owner == c && e.state != lease.Declined && e.state != lease.Spare
+}
+
 // At returns the stored binding of an address.
 func (a *Allocator) At(addr netip.Addr) (lease.Binding, bool) {
 	a.mu.Lock()

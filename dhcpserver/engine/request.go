@@ -92,7 +92,10 @@ func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 	}
 	held, state, _, known := t.e.alloc.Holding(t.sn.Name, t.r.client)
 	switch {
-	case known && held == addr && state != lease.Declined:
+	case known && held == addr && state != lease.Declined, t.e.alloc.StoredFor(addr, t.r.client):
+		// The second: a client can have two stored bindings for a moment,
+		// when one replica's ACK was lost and it took another's offer; the
+		// one it asks for is the one it holds.
 		return t.bind(addr, true)
 	case known && state == lease.Bound && held != addr:
 		return t.nak(ReasonWrongAddress)

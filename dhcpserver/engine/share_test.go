@@ -230,3 +230,21 @@ func TestMaxSecondsDefaultsToTheServers(t *testing.T) {
 		return
 	}
 }
+
+// A client can be stored twice for a moment: one replica's ACK was lost
+// and it took the other's offer. Its renewal of the address it holds is
+// ACKed by either replica, never NAKed for the other binding.
+func TestRenewalOfTheBindingTheClientHolds(t *testing.T) {
+	p := newPair(t, balanced)
+	hw := mac(12)
+	mine, other := p.owner(hw)
+	lost := mine.dora(hw) // the client never saw this ACK
+	held := other.dora(hw, withSecs(4))
+	if lost.Msg.YourIPAddr.Equal(held.Msg.YourIPAddr) {
+		t.Fatal("the test needs two bindings")
+	}
+	p.see(t)
+	for _, h := range []*harness{mine, other} {
+		h.mustReply(renewing(hw, addrOf(held.Msg.YourIPAddr)), eth1, dhcpv4.MessageTypeAck)
+	}
+}

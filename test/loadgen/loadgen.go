@@ -85,8 +85,16 @@ func (r *Relay) read() {
 	}
 }
 
-// exchange sends m and waits up to wait for a reply of one of the types.
+// exchange sends m to every server and waits up to wait for a reply of
+// one of the types.
 func (r *Relay) exchange(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Duration, types ...dhcpv4.MessageType) (*dhcpv4.DHCPv4, error) {
+	return r.exchangeWith(ctx, m, wait, r.servers, types...)
+}
+
+// exchangeWith sends m to servers and waits up to wait for a reply of one
+// of the types.
+func (r *Relay) exchangeWith(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Duration, servers []*net.UDPAddr,
+	types ...dhcpv4.MessageType) (*dhcpv4.DHCPv4, error) {
 	ch := make(chan *dhcpv4.DHCPv4, 4)
 	r.mu.Lock()
 	r.waiting[m.TransactionID] = ch
@@ -97,7 +105,7 @@ func (r *Relay) exchange(ctx context.Context, m *dhcpv4.DHCPv4, wait time.Durati
 		r.mu.Unlock()
 	}()
 	b := m.ToBytes()
-	for _, server := range r.servers {
+	for _, server := range servers {
 		if _, err := r.conn.WriteToUDP(b, server); err != nil {
 			return nil, err
 		}
@@ -130,9 +138,11 @@ func (r *Relay) Client(hw net.HardwareAddr) *Client { return &Client{r: r, hw: h
 
 // Client is one simulated client.
 type Client struct {
-	r   *Relay
-	hw  net.HardwareAddr
-	ack *dhcpv4.DHCPv4
+	r     *Relay
+	hw    net.HardwareAddr
+	ack   *dhcpv4.DHCPv4
+	ackAt time.Time
+	naks  atomic.Int32
 }
 
 // HW returns the client's hardware address.
@@ -151,7 +161,7 @@ func (c *Client) Addr() netip.Addr {
 func (c *Client) ACK() *dhcpv4.DHCPv4 { return c.ack }
 
 func (c *Client) record(ack *dhcpv4.DHCPv4) {
-	c.ack = ack
+	c.ack, c.ackAt = ack, time.Now()
 	a, _ := netip.AddrFromSlice(ack.YourIPAddr.To4())
 	c.r.mu.Lock()
 	c.r.acks = append(c.r.acks, Ack{Client: c.hw, Addr: a, At: time.Now()})
@@ -198,11 +208,15 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 		return err
 	}
 	if reply.MessageType() != dhcpv4.MessageTypeAck {
+		c.naks.Add(1)
 		return errNak
 	}
 	c.record(reply)
 	return nil
 }
+
+// NAKs returns how many NAKs the client got in DORA and in Live.
+func (c *Client) NAKs() int { return int(c.naks.Load()) }
 
 // secsSince sets secs to the whole seconds since began (RFC 2131 §2).
 func secsSince(began time.Time) dhcpv4.Modifier {
