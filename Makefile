@@ -69,9 +69,15 @@ control-plane: ## Build etcd, kube-apiserver and kubectl from Go modules into ~/
 	@hack/control-plane.sh
 
 .PHONY: test
-test: manifests generate vet ## Run every test: unit, envtest suites on a real kube-apiserver and etcd, e2e with real DHCP clients (root).
+test: manifests generate vet ## Run every test: unit, envtest suites on a real kube-apiserver and etcd, e2e with real DHCP clients, then the HA tests alone (root).
 	@hack/install-clients.sh
-	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 ./...
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 $$($(GO) list ./... | grep -v /test/ha$$)
+	$(MAKE) --no-print-directory test-ha
+
+.PHONY: test-ha
+test-ha: ## As root, about 7 minutes, alone on the machine: replicas killed, cut off, restarted, the apiserver down 2 min (part of make test).
+	@hack/install-clients.sh
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 -v ./test/ha/
 
 .PHONY: test-e2e
 test-e2e: ## As root: real dhclient, dhcpcd and udhcpc, direct and through dhcrelay, in network namespaces (part of make test).

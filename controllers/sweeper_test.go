@@ -35,11 +35,13 @@ func TestSweepExpiresAndDeletesFromTheAllocatorsBindings(t *testing.T) {
 	bind(5, lease.Released, now.Add(-time.Hour))      // released an hour ago: deleted
 	bind(6, lease.Expired, now.Add(-90*time.Minute))  // expired long ago: deleted
 	bind(7, lease.Expired, now.Add(-59*time.Minute))  // expired within retention: kept
+	bind(8, lease.Spare, now.Add(-time.Second))       // a spare its replica no longer renews: Expired
+	bind(9, lease.Spare, now.Add(time.Minute))        // a spare: kept
 	s := &Sweeper{Bindings: a, Store: store, Retention: time.Hour, Now: func() time.Time { return now }}
 
 	expired, deleted := s.Sweep(ctx)
-	if expired != 2 || deleted != 2 {
-		t.Errorf("Sweep = %d expired, %d deleted; want 2 and 2", expired, deleted)
+	if expired != 3 || deleted != 2 {
+		t.Errorf("Sweep = %d expired, %d deleted; want 3 and 2", expired, deleted)
 	}
 	got, err := store.List(ctx)
 	if err != nil {
@@ -49,7 +51,8 @@ func TestSweepExpiresAndDeletesFromTheAllocatorsBindings(t *testing.T) {
 	for _, b := range got {
 		states[b.Addr.As4()[3]] = b.State
 	}
-	want := map[byte]lease.State{1: lease.Bound, 2: lease.Expired, 3: lease.Expired, 4: lease.Released, 7: lease.Expired}
+	want := map[byte]lease.State{1: lease.Bound, 2: lease.Expired, 3: lease.Expired, 4: lease.Released, 7: lease.Expired,
+		8: lease.Expired, 9: lease.Spare}
 	if len(states) != len(want) {
 		t.Errorf("stored after the sweep: %v, want %v", states, want)
 	}

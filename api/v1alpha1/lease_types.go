@@ -151,6 +151,7 @@ type LeaseSpec struct {
 // +kubebuilder:printcolumn:name="Subnet",type=string,JSONPath=`.spec.subnet`,priority=1
 // +kubebuilder:printcolumn:name="Pool",type=string,JSONPath=`.spec.pool`,priority=1
 // +kubebuilder:printcolumn:name="Client ID",type=string,JSONPath=`.spec.clientID`,priority=1
+// +kubebuilder:printcolumn:name="Replica",type=string,JSONPath=`.spec.replica`,priority=1
 type Lease struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata is the standard object metadata.

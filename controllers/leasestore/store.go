@@ -21,6 +21,14 @@ import (
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 )
 
+// Labels of every Lease: its Subnet, and its state, so that
+// `kubectl get dlease -l dhcp.kubedhcp.io/state=Bound` lists the bindings
+// without the spares and the history.
+const (
+	SubnetLabel = "dhcp.kubedhcp.io/subnet"
+	StateLabel  = "dhcp.kubedhcp.io/state"
+)
+
 // Store is a lease.Store on Lease objects of one namespace.
 type Store struct {
 	// Client writes Leases and reads them back on conflicts; it should not
@@ -47,7 +55,7 @@ func (s *Store) key(subnet string, addr netip.Addr) client.ObjectKey {
 func (s *Store) object(b *lease.Binding) *dhcpv1alpha1.Lease {
 	k := s.key(b.Subnet, b.Addr)
 	l := &dhcpv1alpha1.Lease{ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace, ResourceVersion: b.Version,
-		Labels: map[string]string{"dhcp.kubedhcp.io/subnet": b.Subnet}}, Spec: toSpec(b)}
+		Labels: map[string]string{SubnetLabel: b.Subnet, StateLabel: b.State.String()}}, Spec: toSpec(b)}
 	if s.SubnetUID != nil {
 		if uid, ok := s.SubnetUID(b.Subnet); ok {
 			t := true

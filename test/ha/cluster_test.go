@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -101,7 +100,7 @@ func newCluster(t *testing.T, n int, lease time.Duration) *cluster {
 		r.start(fmt.Sprintf("r%d", r.k))
 	}
 	c.waitMembers(n)
-	var servers []netip.AddrPort
+	servers := make([]netip.AddrPort, 0, len(c.replicas))
 	for _, r := range c.replicas {
 		servers = append(servers, netip.AddrPortFrom(r.segAddr, 67))
 	}
@@ -354,12 +353,4 @@ func (c *cluster) names() []string {
 		out = append(out, r.name)
 	}
 	return out
-}
-
-func joinAddrs(as []netip.Addr) string {
-	s := make([]string, 0, len(as))
-	for _, a := range as {
-		s = append(s, a.String())
-	}
-	return strings.Join(s, ",")
 }

@@ -24,7 +24,7 @@ func TestOneReplicaCutOff(t *testing.T) {
 
 	cut.cut(true)
 	from := time.Now()
-	var fresh []*loadgen.Life
+	fresh := make([]*loadgen.Life, 0, 30)
 	for i, cl := range c.relay.Clients(30, 0x76) {
 		time.Sleep(time.Until(from.Add(time.Duration(i/5) * 10 * time.Second)))
 		fresh = append(fresh, cl.Live(ctx, time.Second))

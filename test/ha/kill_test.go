@@ -2,6 +2,7 @@ package ha_test
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -54,28 +55,12 @@ func TestKillOneReplicaUnderLoad(t *testing.T) {
 	if m := missingLeases(t, c.kns, end, 5*time.Second, lives, fresh); len(m) > 0 {
 		t.Errorf("%d leases without their Lease object: %v", len(m), m)
 	}
-	rebound, lost := 0, 0
-	for _, l := range victims {
-		if h, ok := l.Current(end); ok && h.Server == survivor.segAddr && h.Addr == l.Held()[0].Addr {
-			rebound++
-		}
-		if len(gapsWithin(l, killed, end)) > 0 {
-			lost++
-		}
-	}
+	rebound, lost := rebinding(victims, survivor.segAddr, killed, end)
 	if rebound != len(victims) || lost > 0 {
 		t.Errorf("of %d clients the dead replica bound, %d rebound with the survivor keeping their address, %d went without a lease",
 			len(victims), rebound, lost)
 	}
-	var slowest time.Duration // after the kill
-	for _, l := range fresh {
-		hs := l.Held()
-		if len(hs) == 0 {
-			t.Errorf("new client %s of the dead replica's share never bound", l.Client().HW())
-			continue
-		}
-		slowest = max(slowest, hs[0].From.Sub(killed))
-	}
+	slowest := firstBound(t, fresh, killed)
 	if killed.Add(slowest).Sub(lapse) > 5*time.Second {
 		t.Errorf("the dead replica's new clients were served up to %s after its Lease lapsed, want within 5s", killed.Add(slowest).Sub(lapse))
 	}
@@ -94,4 +79,34 @@ func TestKillOneReplicaUnderLoad(t *testing.T) {
 		took.Round(100*time.Millisecond), victim.name, lapse.Sub(killed).Round(100*time.Millisecond), rebound, len(victims), lost,
 		slowest.Round(100*time.Millisecond), killed.Add(slowest).Sub(lapse).Round(100*time.Millisecond),
 		len(duplicates(lives, fresh)), len(missingLeases(t, c.kns, end, 0, lives, fresh)), bound(end, lives))
+}
+
+// rebinding counts the clients that hold, at end, the address they had
+// at first from server, and those that went without a lease after from.
+func rebinding(lives []*loadgen.Life, server netip.Addr, from, end time.Time) (rebound, lost int) {
+	for _, l := range lives {
+		if h, ok := l.Current(end); ok && h.Server == server && h.Addr == l.Held()[0].Addr {
+			rebound++
+		}
+		if len(gapsWithin(l, from, end)) > 0 {
+			lost++
+		}
+	}
+	return rebound, lost
+}
+
+// firstBound returns how long after `after` the slowest of lives first
+// bound.
+func firstBound(t *testing.T, lives []*loadgen.Life, after time.Time) time.Duration {
+	t.Helper()
+	var slowest time.Duration
+	for _, l := range lives {
+		hs := l.Held()
+		if len(hs) == 0 {
+			t.Errorf("new client %s never bound", l.Client().HW())
+			continue
+		}
+		slowest = max(slowest, hs[0].From.Sub(after))
+	}
+	return slowest
 }

@@ -32,7 +32,7 @@ func TestApiserverDownTwoMinutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := time.Now()
-	var fresh []*loadgen.Life
+	fresh := make([]*loadgen.Life, 0, 50)
 	for i, cl := range c.relay.Clients(50, 0x73) {
 		time.Sleep(time.Until(down.Add(time.Duration(i/5) * 6 * time.Second)))
 		fresh = append(fresh, cl.Live(ctx, time.Second))

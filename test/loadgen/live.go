@@ -177,4 +177,3 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 		return true
 	}
 }
-

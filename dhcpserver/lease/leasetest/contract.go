@@ -142,6 +142,13 @@ func fieldsRoundTrip(t *testing.T, s lease.Store) {
 	if !equal(got, b) {
 		t.Errorf("read back\n%+v\nwant\n%+v", got, b)
 	}
+	// A replica's spare: no client, the replica's run.
+	spare := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.16"), State: lease.Spare, Pool: "dyn",
+		Replica: "kubedhcp-5d8f-x2_kq3v9z7p", Start: b.Start, Renewed: b.Start, Expires: b.Expires}
+	mustCommit(t, s, spare)
+	if got, err = s.Lookup(context.Background(), "lan", spare.Addr); err != nil || !equal(got, spare) || got.Replica != spare.Replica {
+		t.Errorf("spare read back\n%+v (%v)\nwant\n%+v", got, err, spare)
+	}
 }
 
 func equal(a, b lease.Binding) bool {
