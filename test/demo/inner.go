@@ -72,8 +72,12 @@ func runInner(bin string) int {
 			break
 		}
 	}
-	say("kubectl get dhcp -n demo")
-	fmt.Print(kubectl(env, "get", "dhcp", "-n", "demo"))
+	// The replica's spare addresses (Leases in state Spare, for an
+	// apiserver outage) are counted, not listed.
+	say("kubectl get dhcp -n demo -l 'dhcp.kubedhcp.io/state!=Spare'")
+	fmt.Print(kubectl(env, "get", "dhcp", "-n", "demo", "-l", "dhcp.kubedhcp.io/state!=Spare"))
+	spares := strings.Fields(kubectl(env, "get", "dlease", "-n", "demo", "-l", "dhcp.kubedhcp.io/state=Spare", "-o", "name"))
+	say("and %d spare addresses the replica holds for an apiserver outage (kubectl get dlease -l dhcp.kubedhcp.io/state=Spare)", len(spares))
 	say("kubedhcp keeps serving (clients renew every 5 minutes). The apiserver listens inside the server's network namespace;")
 	say("from another terminal, as root:  make demo-kubectl ARGS='get dhcp -n demo -o wide'  or")
 	say("  ip netns exec %s %s --kubeconfig %s get dhcp -n demo", serverNS, filepath.Join(env.Assets, "kubectl"), kubeconfig)
