@@ -57,7 +57,8 @@ func NewConfigReconciler(c client.Client, namespace string, interfaces *HostInte
 	return &ConfigReconciler{client: c, namespace: namespace, interfaces: interfaces, sink: sink, built: built}
 }
 
-// +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=subnets;pools;reservations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=subnets;pools,verbs=get;list;watch
+// +kubebuilder:rbac:groups=dhcp.kubedhcp.io,resources=reservations,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete

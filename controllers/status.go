@@ -240,7 +240,7 @@ func (r *report) pool(p *dhcpv1alpha1.Pool) {
 	c := r.usage[string(p.Spec.Subnet)][p.Name]
 	st := &p.Status
 	st.ObservedGeneration, st.Range = p.Generation, rangeSummary(p)
-	st.Total, st.Used, st.Free = c.Size, c.Bound, c.Free()
+	st.Total, st.Used, st.Free, st.Claimed = c.Size, c.Bound+c.Claimed, c.Free(), c.Claimed
 	prob := r.problem("Pool", p.Name)
 	meta.SetStatusCondition(&st.Conditions, r.ready("Pool", p.Name, p.Generation))
 	wasExhausted := meta.IsStatusConditionTrue(orig.Status.Conditions, dhcpv1alpha1.ConditionExhausted)
@@ -263,6 +263,7 @@ func (r *report) gauges(subnet, pool string, c alloc.Counts) {
 	g.WithLabelValues(subnet, pool, "declined").Set(float64(c.Declined))
 	g.WithLabelValues(subnet, pool, "offered").Set(float64(c.Offered))
 	g.WithLabelValues(subnet, pool, "spare").Set(float64(c.Spares))
+	g.WithLabelValues(subnet, pool, "claimed").Set(float64(c.Claimed))
 	g.WithLabelValues(subnet, pool, "free").Set(float64(c.Free()))
 }
 
@@ -312,6 +313,9 @@ func (r *report) reservation(res *dhcpv1alpha1.Reservation) {
 }
 
 func matchesReservation(b *lease.Binding, res *dhcpv1alpha1.Reservation) bool {
+	if res.Spec.Claim != "" {
+		return b.State == lease.Claimed && b.Claim == res.Spec.Claim
+	}
 	return res.Spec.MACAddress != "" && len(b.HWAddr) == 6 && b.HWAddr.String() == normalizeMAC(string(res.Spec.MACAddress))
 }
 
@@ -349,9 +353,11 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		total.Declined += c.Declined
 		total.Offered += c.Offered
 		total.Spares += c.Spares
+		total.Claimed += c.Claimed
 	}
 	st.ObservedGeneration = sn.Generation
-	st.Total, st.Used, st.Free, st.Reserved = total.Size, total.Bound, total.Free(), 0
+	st.Total, st.Used, st.Free, st.Reserved = total.Size, total.Bound+total.Claimed, total.Free(), 0
+	st.Claimed = total.Claimed
 	st.Replicas, st.Spares = r.replicas(), total.Spares
 	var leftOut []string
 	for _, p := range pools {
@@ -374,6 +380,9 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 		if addr, err := netip.ParseAddr(string(res.Spec.IPAddress)); err == nil {
 			if b, held := r.s.Usage.Holder(addr, r.now); held && b.Subnet == sn.Name {
 				st.Used++
+				if b.State == lease.Claimed {
+					st.Claimed++
+				}
 			}
 		}
 	}

@@ -19,7 +19,7 @@ package v1alpha1
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // LeaseState is the state of a binding.
-// +kubebuilder:validation:Enum=Bound;Released;Declined;Expired;Spare
+// +kubebuilder:validation:Enum=Bound;Released;Declined;Expired;Spare;Claimed
 type LeaseState string
 
 // Lease states.
@@ -38,6 +38,21 @@ const (
 	// that replica's (Replica) alone until Expires, and is handed out
 	// last when the pool runs short.
 	LeaseSpare LeaseState = "Spare"
+	// LeaseClaimed is an address held for a Cluster API IPAddressClaim
+	// (Claim) for as long as the claim exists; it never expires and is
+	// never offered to a DHCP client.
+	LeaseClaimed LeaseState = "Claimed"
+)
+
+// Annotations of a Lease.
+const (
+	// PinAnnotation on a Bound Lease asks kubedhcp to make the binding
+	// permanent: a Reservation with the client's identity and address is
+	// created, named by the annotation's value (the Lease's name when it
+	// is "true" or empty), and the Lease moves under it.
+	PinAnnotation = "dhcp.kubedhcp.io/pin"
+	// PinnedAnnotation names the Reservation a Lease was pinned to.
+	PinnedAnnotation = "dhcp.kubedhcp.io/pinned"
 )
 
 // LeaseSpec is one binding of an address to a client, as the server
@@ -66,7 +81,7 @@ type LeaseSpec struct {
 	// +optional
 	Hostname string `json:"hostname,omitempty"`
 
-	// State is Bound, Released, Declined, Expired or Spare.
+	// State is Bound, Released, Declined, Expired, Spare or Claimed.
 	// +required
 	State LeaseState `json:"state"`
 
@@ -133,6 +148,12 @@ type LeaseSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Replica string `json:"replica,omitempty"`
+
+	// Claim is the name of the IPAddressClaim (ipam.cluster.x-k8s.io), in
+	// this namespace, a Claimed address is held for.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Claim string `json:"claim,omitempty"`
 }
 
 // Lease records one address bound to one client. Only the server writes
@@ -152,6 +173,7 @@ type LeaseSpec struct {
 // +kubebuilder:printcolumn:name="Pool",type=string,JSONPath=`.spec.pool`,priority=1
 // +kubebuilder:printcolumn:name="Client ID",type=string,JSONPath=`.spec.clientID`,priority=1
 // +kubebuilder:printcolumn:name="Replica",type=string,JSONPath=`.spec.replica`,priority=1
+// +kubebuilder:printcolumn:name="Claim",type=string,JSONPath=`.spec.claim`,priority=1
 type Lease struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata is the standard object metadata.

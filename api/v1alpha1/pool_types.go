@@ -112,6 +112,11 @@ type PoolStatus struct {
 	// +optional
 	Free int64 `json:"free"`
 
+	// Claimed is the number of those addresses held for Cluster API
+	// IPAddressClaims (counted in Used too).
+	// +optional
+	Claimed int64 `json:"claimed,omitempty"`
+
 	// Conditions are Ready and Exhausted.
 	// +listType=map
 	// +listMapKey=type
@@ -133,6 +138,7 @@ type PoolStatus struct {
 // +kubebuilder:printcolumn:name="Range",type=string,JSONPath=`.status.range`
 // +kubebuilder:printcolumn:name="Used",type=integer,JSONPath=`.status.used`
 // +kubebuilder:printcolumn:name="Free",type=integer,JSONPath=`.status.free`
+// +kubebuilder:printcolumn:name="Claimed",type=integer,JSONPath=`.status.claimed`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`,priority=1
 type Pool struct {

@@ -19,8 +19,9 @@ package v1alpha1
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // ReservationSpec binds one client, known by exactly one identity, to a
-// fixed address of a Subnet.
-// +kubebuilder:validation:XValidation:rule="[has(self.macAddress), has(self.clientID), has(self.circuitID)].filter(x, x).size() == 1",message="exactly one of macAddress, clientID or circuitID must be set"
+// fixed address of a Subnet: a DHCP client by its MAC address, client
+// identifier or circuit ID, or a Cluster API IPAddressClaim by its name.
+// +kubebuilder:validation:XValidation:rule="[has(self.macAddress), has(self.clientID), has(self.circuitID), has(self.claim)].filter(x, x).size() == 1",message="exactly one of macAddress, clientID, circuitID or claim must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.customOptions) || !has(self.options) || !self.customOptions.exists(c, (c.code == 2 && has(self.options.timeOffset)) || (c.code == 3 && has(self.options.routers)) || (c.code == 4 && has(self.options.timeServers)) || (c.code == 6 && has(self.options.dnsServers)) || (c.code == 7 && has(self.options.logServers)) || (c.code == 15 && has(self.options.domainName)) || (c.code == 17 && has(self.options.rootPath)) || (c.code == 26 && has(self.options.interfaceMTU)) || (c.code == 28 && has(self.options.broadcastAddress)) || (c.code == 42 && has(self.options.ntpServers)) || (c.code == 44 && has(self.options.netbiosNameServers)) || (c.code == 46 && has(self.options.netbiosNodeType)) || (c.code == 66 && has(self.options.tftpServerName)) || (c.code == 67 && has(self.options.bootFileName)) || (c.code == 119 && has(self.options.domainSearch)) || (c.code == 121 && has(self.options.classlessStaticRoutes)))",message="must not set a code that a typed option in options sets: 2 timeOffset, 3 routers, 4 timeServers, 6 dnsServers, 7 logServers, 15 domainName, 17 rootPath, 26 interfaceMTU, 28 broadcastAddress, 42 ntpServers, 44 netbiosNameServers, 46 netbiosNodeType, 66 tftpServerName, 67 bootFileName, 119 domainSearch, 121 classlessStaticRoutes",fieldPath=".customOptions"
 // +kubebuilder:validation:XValidation:rule="!has(self.customOptions) || !has(self.boot) || !self.customOptions.exists(c, c.code == 67)",message="code 67 (boot file) is also set by boot: choose boot files with boot.rules",fieldPath=".customOptions"
 type ReservationSpec struct {
@@ -48,6 +49,14 @@ type ReservationSpec struct {
 	// +kubebuilder:validation:MaxLength=767
 	// +optional
 	CircuitID string `json:"circuitID,omitempty"`
+
+	// Claim identifies a Cluster API IPAddressClaim, in this namespace, by
+	// its name: the claim gets IPAddress when it names a Pool of the
+	// Subnet. Such a Reservation serves no DHCP client.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Claim string `json:"claim,omitempty"`
 
 	// IPAddress is the address the client always gets. It must lie inside
 	// the Subnet's cidr, and may lie outside every Pool; an address inside
@@ -120,6 +129,7 @@ type ReservationStatus struct {
 // +kubebuilder:printcolumn:name="MAC",type=string,JSONPath=`.spec.macAddress`,priority=1
 // +kubebuilder:printcolumn:name="Client ID",type=string,JSONPath=`.spec.clientID`,priority=1
 // +kubebuilder:printcolumn:name="Circuit ID",type=string,JSONPath=`.spec.circuitID`,priority=1
+// +kubebuilder:printcolumn:name="Claim",type=string,JSONPath=`.spec.claim`,priority=1
 type Reservation struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata is the standard object metadata.

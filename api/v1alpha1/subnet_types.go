@@ -158,6 +158,11 @@ type SubnetStatus struct {
 	// +optional
 	Reserved int64 `json:"reserved"`
 
+	// Claimed is the number of this subnet's addresses held for Cluster
+	// API IPAddressClaims.
+	// +optional
+	Claimed int64 `json:"claimed,omitempty"`
+
 	// Spares is the number of this subnet's pool addresses the replicas
 	// hold in reserve, to bind new clients while the apiserver is out of
 	// reach; each replica hands its own out last when a pool runs short.
@@ -203,6 +208,7 @@ type ReplicaShare struct {
 // +kubebuilder:printcolumn:name="CIDR",type=string,JSONPath=`.spec.cidr`
 // +kubebuilder:printcolumn:name="Used",type=integer,JSONPath=`.status.used`
 // +kubebuilder:printcolumn:name="Free",type=integer,JSONPath=`.status.free`
+// +kubebuilder:printcolumn:name="Claimed",type=integer,JSONPath=`.status.claimed`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Subnet struct {
 	metav1.TypeMeta `json:",inline"`

@@ -64,6 +64,8 @@ func main() {
 		"without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
 	flag.Float64Var(&linkRate.Burst, "new-client-burst", linkRate.Burst, "New clients one relay or interface may bring at once.")
 	zo := zap.Options{Development: false}
+	flag.BoolVar(&o.IPAM, "ipam", o.IPAM, "Answer Cluster API IPAddressClaims (ipam.cluster.x-k8s.io) whose poolRef names a Pool, "+
+		"with IPAddresses from the same allocator as DHCP; needs the Cluster API IPAM CRDs.")
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
 	o.Log = zap.New(zap.UseFlagOptions(&zo))

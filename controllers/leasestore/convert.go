@@ -30,6 +30,7 @@ func toSpec(b *lease.Binding) dhcpv1alpha1.LeaseSpec {
 		VendorClass: options.Truncate(printable(b.VendorClass), 255),
 		UserClass:   options.Truncate(printable(b.UserClass), 255),
 		Replica:     b.Replica,
+		Claim:       b.Claim,
 	}
 	if len(b.HWAddr) == 6 {
 		s.MACAddress = dhcpv1alpha1.MACAddress(b.HWAddr.String())
@@ -63,7 +64,10 @@ func FromLease(l *dhcpv1alpha1.Lease) (lease.Binding, error) {
 	}
 	b := lease.Binding{Subnet: string(s.Subnet), Addr: addr, Hostname: s.Hostname, State: state,
 		Start: timeOf(s.Start), Renewed: timeOf(s.Renewed), Expires: timeOf(s.Expires), LeaseTime: durationOf(s.LeaseTime), Pool: s.Pool,
-		Reservation: s.Reservation, VendorClass: s.VendorClass, UserClass: s.UserClass, Replica: s.Replica, Version: l.ResourceVersion}
+		Reservation: s.Reservation, VendorClass: s.VendorClass, UserClass: s.UserClass, Replica: s.Replica, Claim: s.Claim, Version: l.ResourceVersion}
+	if state == lease.Claimed && s.Claim == "" {
+		return lease.Binding{}, fmt.Errorf("lease %s: spec.claim: empty in a Claimed Lease", l.Name)
+	}
 	if s.MACAddress != "" {
 		if b.HWAddr, err = net.ParseMAC(string(s.MACAddress)); err != nil {
 			return lease.Binding{}, fmt.Errorf("lease %s: spec.macAddress: %w", l.Name, err)

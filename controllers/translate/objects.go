@@ -264,7 +264,7 @@ func translatePool(p *dhcpv1alpha1.Pool) (*config.Pool, error) {
 }
 
 func translateReservation(r *dhcpv1alpha1.Reservation) (*config.Reservation, error) {
-	out := &config.Reservation{Name: r.Name, Hostname: string(r.Spec.Hostname), CircuitID: relayID(r.Spec.CircuitID)}
+	out := &config.Reservation{Name: r.Name, Hostname: string(r.Spec.Hostname), CircuitID: relayID(r.Spec.CircuitID), Claim: r.Spec.Claim}
 	var err error
 	if r.Spec.MACAddress != "" {
 		if out.MAC, err = net.ParseMAC(string(r.Spec.MACAddress)); err != nil {
@@ -296,6 +296,8 @@ func Identity(r *dhcpv1alpha1.Reservation) string {
 		return "mac " + strings.ToLower(string(r.Spec.MACAddress))
 	case r.Spec.ClientID != "":
 		return "client-id " + strings.ToLower(string(r.Spec.ClientID))
+	case r.Spec.Claim != "":
+		return "claim " + r.Spec.Claim
 	}
 	return "circuit-id " + r.Spec.CircuitID
 }

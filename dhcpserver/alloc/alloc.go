@@ -24,8 +24,17 @@ func ClientOf(clientID, hwaddr []byte) Client {
 	return Client("h" + string(hwaddr))
 }
 
+// ClaimClient returns the Client of an address claim, an IPAM consumer
+// known by its name; no DHCP client is ever this Client.
+func ClaimClient(name string) Client { return Client("c" + name) }
+
 // ClientOfBinding returns the Client a binding belongs to.
-func ClientOfBinding(b *lease.Binding) Client { return ClientOf(b.ClientID, b.HWAddr) }
+func ClientOfBinding(b *lease.Binding) Client {
+	if b.State == lease.Claimed {
+		return ClaimClient(b.Claim)
+	}
+	return ClientOf(b.ClientID, b.HWAddr)
+}
 
 // noClient is the Client of a binding that names none: a spare address,
 // or one held out for probation.
@@ -243,6 +252,9 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 		a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
 	}
 	a.indexSpare(b)
+	if b.State == lease.Claimed {
+		return // held until deleted: nothing to reap
+	}
 	end := b.Expires
 	if !granted.IsZero() && granted.Before(end) {
 		end = granted
@@ -320,6 +332,8 @@ func (e *entry) holder(now time.Time) (Client, bool) {
 	switch {
 	case e.pending != "":
 		return e.pending, true
+	case e.stored && e.state == lease.Claimed:
+		return e.owner, true
 	case e.stored && e.state == lease.Declined && now.Before(e.expires):
 		return "", true
 	case e.stored && e.state == lease.Bound && now.Before(e.end()):

@@ -238,3 +238,4 @@ func TestStoredReadsBackWhatKeepAccepts(t *testing.T) {
 		}
 	}
 }
+

@@ -13,13 +13,14 @@ type Counts struct {
 	Size int64
 	// Bound are held by clients; Declined are in probation; Offered are
 	// held for a client that has not yet asked for them; Spares are held
-	// by replicas for new clients during an apiserver outage.
-	Bound, Declined, Offered, Spares int64
+	// by replicas for new clients during an apiserver outage; Claimed are
+	// held for address claims.
+	Bound, Declined, Offered, Spares, Claimed int64
 }
 
 // Free is how many addresses can be handed out now.
 func (c Counts) Free() int64 {
-	if f := c.Size - c.Bound - c.Declined - c.Offered - c.Spares; f > 0 {
+	if f := c.Size - c.Bound - c.Declined - c.Offered - c.Spares - c.Claimed; f > 0 {
 		return f
 	}
 	return 0
@@ -73,6 +74,8 @@ func (a *Allocator) count(out map[string]map[string]Counts, addr netip.Addr, e *
 		return
 	case h == "" && e.state == lease.Spare:
 		c.Spares++
+	case e.stored && e.state == lease.Claimed && e.owner == h:
+		c.Claimed++
 	case h == "":
 		c.Declined++
 	case e.stored && e.state == lease.Bound && e.owner == h && now.Before(e.end()):
@@ -97,7 +100,8 @@ func (a *Allocator) countHeldOut(out map[string]map[string]Counts, addr netip.Ad
 	}
 }
 
-// Holder returns the binding that holds addr at now, if any.
+// Holder returns the binding that holds addr at now, if any: a client's
+// or a claim's.
 func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -105,7 +109,7 @@ func (a *Allocator) Holder(addr netip.Addr, now time.Time) (lease.Binding, bool)
 	if e == nil || !e.stored {
 		return lease.Binding{}, false
 	}
-	if h, held := e.holder(now); held && h == e.owner && e.state == lease.Bound {
+	if h, held := e.holder(now); held && h == e.owner && (e.state == lease.Bound || e.state == lease.Claimed) {
 		return a.binding(addr, e), true
 	}
 	return lease.Binding{}, false
@@ -127,3 +131,4 @@ func (a *Allocator) Stored(keep func(state lease.State, expires time.Time) bool)
 	}
 	return out
 }
+

@@ -54,6 +54,10 @@ func (sn *Subnet) ReservationFor(clientID, mac, circuitID []byte) *Reservation {
 	return nil
 }
 
+// ReservationForClaim returns the reservation of the address claim named
+// name, if any.
+func (sn *Subnet) ReservationForClaim(name string) *Reservation { return sn.byClaim[name] }
+
 // ReservationAt returns the reservation of address a, or nil.
 func (sn *Subnet) ReservationAt(a netip.Addr) *Reservation { return sn.byAddr[a] }
 

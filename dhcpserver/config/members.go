@@ -12,6 +12,7 @@ import (
 func (sn *Subnet) indexReservations(fs *faults) {
 	sn.byMAC, sn.byClientID = map[string]*Reservation{}, map[string]*Reservation{}
 	sn.byCircuit, sn.byAddr = map[string]*Reservation{}, map[netip.Addr]*Reservation{}
+	sn.byClaim = map[string]*Reservation{}
 	kept := sn.Reservations[:0]
 	for _, r := range sn.Reservations {
 		if err := sn.indexReservation(r); err != nil {
@@ -77,8 +78,11 @@ func (sn *Subnet) identityIndex(r *Reservation) (map[string]*Reservation, string
 	if len(r.CircuitID) > 0 {
 		idx, key, field, n = sn.byCircuit, string(r.CircuitID), "spec.circuitID", n+1
 	}
+	if r.Claim != "" {
+		idx, key, field, n = sn.byClaim, r.Claim, "spec.claim", n+1
+	}
 	if n != 1 {
-		return nil, "", "", fmt.Errorf("spec: has %d identities, want exactly one of macAddress, clientID, circuitID", n)
+		return nil, "", "", fmt.Errorf("spec: has %d identities, want exactly one of macAddress, clientID, circuitID, claim", n)
 	}
 	return idx, key, field, nil
 }
@@ -90,6 +94,8 @@ func (r *Reservation) identity() string {
 		return r.MAC.String()
 	case len(r.ClientID) > 0:
 		return options.FormatHex(r.ClientID)
+	case r.Claim != "":
+		return "claim " + r.Claim
 	}
 	return string(r.CircuitID)
 }
@@ -132,7 +138,7 @@ func (sn *Subnet) finishReservations(fs *faults) {
 // out of the pools, as the reservation asked for it.
 func (sn *Subnet) unindex(r *Reservation) {
 	delete(sn.byAddr, r.Addr)
-	for _, idx := range []map[string]*Reservation{sn.byMAC, sn.byClientID, sn.byCircuit} {
+	for _, idx := range []map[string]*Reservation{sn.byMAC, sn.byClientID, sn.byCircuit, sn.byClaim} {
 		for k, v := range idx {
 			if v == r {
 				delete(idx, k)

@@ -66,12 +66,14 @@ type Pool struct {
 }
 
 // Reservation binds one client to a fixed address. Exactly one of MAC,
-// ClientID and CircuitID is set.
+// ClientID, CircuitID and Claim is set; one with Claim serves the address
+// claim of that name, never a DHCP client.
 type Reservation struct {
 	Name      string
 	MAC       net.HardwareAddr
 	ClientID  []byte
 	CircuitID []byte
+	Claim     string
 	Addr      netip.Addr
 	Hostname  string
 	Options   options.Options
@@ -116,6 +118,7 @@ type Subnet struct {
 	byMAC      map[string]*Reservation // keyed by the raw hardware address
 	byClientID map[string]*Reservation
 	byCircuit  map[string]*Reservation
+	byClaim    map[string]*Reservation
 	byAddr     map[netip.Addr]*Reservation
 }
 

@@ -27,9 +27,13 @@ const (
 	// while the apiserver is out of reach; it is that replica's (Replica)
 	// alone until Expires.
 	Spare
+	// Claimed: the address is held for an address claim (an IPAM consumer
+	// that does not speak DHCP, named by Claim) for as long as the claim
+	// exists; it never expires.
+	Claimed
 )
 
-var stateNames = [...]string{"", "Bound", "Released", "Declined", "Expired", "Spare"}
+var stateNames = [...]string{"", "Bound", "Released", "Declined", "Expired", "Spare", "Claimed"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -75,13 +79,16 @@ type Binding struct {
 	LeaseTime time.Duration
 	// Replica is the run of the replica that holds a Spare address.
 	Replica string
+	// Claim names the address claim a Claimed address is held for.
+	Claim string
 	// Version is the Store's version of the binding: empty for one never
 	// stored. The Store sets it; the caller passes it back unchanged.
 	Version string
 }
 
 // Active reports whether b holds its address at now: bound and not yet
-// expired, declined and still in probation, or a replica's spare.
+// expired, declined and still in probation, a replica's spare, or
+// claimed.
 func (b *Binding) Active(now time.Time) bool {
-	return (b.State == Bound || b.State == Declined || b.State == Spare) && now.Before(b.Expires)
+	return b.State == Claimed || (b.State == Bound || b.State == Declined || b.State == Spare) && now.Before(b.Expires)
 }

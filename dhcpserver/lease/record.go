@@ -45,7 +45,8 @@ func AppendRecord(dst []byte, b *Binding) []byte {
 	}
 	dst = binary.BigEndian.AppendUint16(append(dst, hasArch), b.ClientArch)
 	dst = binary.AppendUvarint(dst, uint64(max(b.LeaseTime, 0)/time.Second))
-	return appendString(dst, b.Replica)
+	dst = appendString(dst, b.Replica)
+	return appendString(dst, b.Claim)
 }
 
 // ReadRecord decodes a record written by AppendRecord; its Version is
@@ -67,7 +68,7 @@ func ReadRecord(data []byte) (Binding, error) {
 	b.HasArch = r.byte() == 1
 	b.ClientArch = uint16(r.byte())<<8 | uint16(r.byte())
 	b.LeaseTime = time.Duration(r.uvarint()) * time.Second
-	b.Replica = r.string()
+	b.Replica, b.Claim = r.string(), r.string()
 	if r.err != nil || len(r.data) != 0 {
 		return Binding{}, ErrRecord
 	}
@@ -79,7 +80,7 @@ func ReadRecord(data []byte) (Binding, error) {
 func recordLen(b *Binding) int {
 	n := 1 + 1 + 2 + binary.MaxVarintLen64 // state, arch, lease time
 	for _, v := range []int{len(b.Subnet), len(b.HWAddr) + 1, len(b.ClientID) + 1, len(b.Hostname), len(b.Pool),
-		len(b.Reservation), len(b.CircuitID) + 1, len(b.RemoteID) + 1, len(b.VendorClass), len(b.UserClass), len(b.Replica)} {
+		len(b.Reservation), len(b.CircuitID) + 1, len(b.RemoteID) + 1, len(b.VendorClass), len(b.UserClass), len(b.Replica), len(b.Claim)} {
 		n += uvarintLen(v) + v
 	}
 	n += 2 * (1 + 16) // addresses, zones aside

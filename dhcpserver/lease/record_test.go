@@ -19,6 +19,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			ClientArch: 7, HasArch: true},
 		"empty but not nil": {HWAddr: net.HardwareAddr{}, ClientID: []byte{}, State: Bound},
 		"spare":             {Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.8"), State: Spare, Expires: at, Pool: "p", Replica: "kubedhcp-7d9f-x_ab12cd34"},
+		"claimed":           {Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.9"), State: Claimed, Start: at, Pool: "p", Claim: "machine-0-ip"},
 		"fixed zone":        {Start: at.In(time.FixedZone("x", 5400)), Addr: netip.MustParseAddr("2001:db8::1")},
 	} {
 		rec := AppendRecord(nil, &b)

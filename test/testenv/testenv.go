@@ -20,6 +20,7 @@ import (
 
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	ipamv1 "sigs.k8s.io/cluster-api/api/ipam/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -108,14 +109,18 @@ func (e *Env) StopAPIServer() error {
 func (e *Env) StartAPIServer() error { return e.env.ControlPlane.APIServer.Start() }
 
 // Start boots etcd and kube-apiserver and installs the CRDs from
-// config/crd/bases. Call Stop when done.
+// config/crd/bases, and Cluster API's from config/capi and
+// test/testdata/capi. Call Stop when done.
 func Start(opts ...Option) (*Env, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
 	}
 	e := &Env{Assets: assets, env: &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
+		CRDDirectoryPaths: []string{filepath.Join(RepoRoot(), "config", "crd", "bases"),
+			// Cluster API's IPAddressClaim, IPAddress and Cluster, generated
+			// from its Go module.
+			filepath.Join(RepoRoot(), "config", "capi"), filepath.Join(RepoRoot(), "test", "testdata", "capi")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 	}}
@@ -143,6 +148,9 @@ func (e *Env) finish() error {
 	scheme := clientgoscheme.Scheme
 	if err := dhcpv1alpha1.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("adding the kubedhcp kinds to the scheme: %w", err)
+	}
+	if err := ipamv1.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("adding the Cluster API IPAM kinds to the scheme: %w", err)
 	}
 	c, err := client.New(e.Config, client.Options{Scheme: scheme})
 	if err != nil {

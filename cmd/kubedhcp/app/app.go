@@ -20,6 +20,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
+	ipamv1 "sigs.k8s.io/cluster-api/api/ipam/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -33,6 +34,7 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers"
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
 	"github.com/kubedhcp/kubedhcp/controllers/elect"
+	"github.com/kubedhcp/kubedhcp/controllers/ipam"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/controllers/membership"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
@@ -94,6 +96,12 @@ type Options struct {
 	// SpareTTL how long each is stored for between renewals.
 	Spares   int
 	SpareTTL time.Duration
+	// IPAM answers Cluster API IPAddressClaims that name a Pool (the
+	// ipam.cluster.x-k8s.io CRDs must be installed).
+	IPAM bool
+	// ClaimWait is how long a claim outside this replica's share is left
+	// to the replica whose share it is in.
+	ClaimWait time.Duration
 	// Test holds what only tests set.
 	Test TestHooks
 	// RESTConfig connects to the apiserver; nil: the usual kubeconfig
@@ -135,6 +143,7 @@ func Defaults() Options {
 		Retention:        time.Hour,
 		Spares:           32,
 		SpareTTL:         time.Hour,
+		ClaimWait:        3 * time.Second,
 	}
 }
 
@@ -168,6 +177,7 @@ func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
 	_ = dhcpv1alpha1.AddToScheme(s)
+	_ = ipamv1.AddToScheme(s)
 	return s
 }
 
@@ -325,12 +335,32 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	status.Share = members.Share
 	spares := &controllers.SpareKeeper{Engine: eng, PerPool: spareCount(o), TTL: o.SpareTTL, Interval: 2 * time.Second,
 		Replicas: func() int { return len(members.Share().Members()) }, Metrics: metrics.ctrl}
+	pinner := &controllers.Pinner{Client: mgr.GetClient(), Namespace: o.Namespace, Recorder: recorder}
+	if err := pinner.SetupWithManager(mgr, leaseCache); err != nil {
+		return nil, fmt.Errorf("setting up the pin controller: %w", err)
+	}
+	if o.IPAM {
+		if err := addIPAM(mgr, o, eng, members, recorder); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, spares, srv}, once(mgr, o, run, status, sweeper)...) {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
 	}
 	return &wired{engine: eng, server: srv, mgr: mgr, health: health}, nil
+}
+
+// addIPAM answers Cluster API IPAddressClaims from the engine's pools on
+// every replica, and gives back the addresses of claims that are gone.
+func addIPAM(mgr manager.Manager, o Options, eng *engine.Engine, members *membership.Members, recorder events.EventRecorder) error {
+	r := &ipam.ClaimReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Engine: eng,
+		Share: members.Share, Wait: o.ClaimWait, Recorder: recorder}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the IPAddressClaim controller: %w", err)
+	}
+	return mgr.Add(&ipam.Orphans{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Engine: eng, Interval: 30 * time.Second, Grace: time.Minute})
 }
 
 // newMembers returns this replica's membership among the deployment's

@@ -149,6 +149,13 @@ func fieldsRoundTrip(t *testing.T, s lease.Store) {
 	if got, err = s.Lookup(context.Background(), "lan", spare.Addr); err != nil || !equal(got, spare) || got.Replica != spare.Replica {
 		t.Errorf("spare read back\n%+v (%v)\nwant\n%+v", got, err, spare)
 	}
+	// An address claim: no client, no expiry, the claim's name.
+	claimed := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.17"), State: lease.Claimed, Pool: "dyn",
+		Claim: "worker-0-eth0", Start: b.Start, Renewed: b.Start}
+	mustCommit(t, s, claimed)
+	if got, err = s.Lookup(context.Background(), "lan", claimed.Addr); err != nil || !equal(got, claimed) || got.Claim != claimed.Claim {
+		t.Errorf("claim read back\n%+v (%v)\nwant\n%+v", got, err, claimed)
+	}
 }
 
 func equal(a, b lease.Binding) bool {
