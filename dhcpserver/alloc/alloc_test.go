@@ -238,4 +238,3 @@ func TestStoredReadsBackWhatKeepAccepts(t *testing.T) {
 		}
 	}
 }
-

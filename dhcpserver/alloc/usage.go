@@ -131,4 +131,3 @@ func (a *Allocator) Stored(keep func(state lease.State, expires time.Time) bool)
 	}
 	return out
 }
-
