@@ -95,12 +95,13 @@ func (r *ClaimReconciler) setStatus(ctx context.Context, claim *ipamv1.IPAddress
 	meta.SetStatusCondition(&claim.Status.Conditions, metav1.Condition{Type: ipamv1.IPAddressClaimReadyCondition, Status: status,
 		Reason: reason, Message: msg, ObservedGeneration: claim.Generation})
 	old := claim.GetV1Beta1Conditions()
+	//nolint:staticcheck // the deprecated v1beta1 form is written on purpose, for v1beta1 readers
 	c := clusterv1.Condition{Type: clusterv1.ConditionType(ipamv1.IPAddressClaimReadyCondition), Status: corev1Status(status),
 		Reason: reason, Message: msg, LastTransitionTime: metav1.Now()}
 	if status != metav1.ConditionTrue {
 		c.Severity = clusterv1.ConditionSeverityError
 	}
-	kept := clusterv1.Conditions{c}
+	kept := clusterv1.Conditions{c} //nolint:staticcheck // as above
 	for _, o := range old {
 		if o.Type == c.Type && o.Status == c.Status {
 			kept[0].LastTransitionTime = o.LastTransitionTime

@@ -35,7 +35,16 @@ func TestClaimHoldsAnAddressDHCPNeverGets(t *testing.T) {
 	if again, err := h.e.Claim(ctx, "office-dynamic", "worker-0", netip.Addr{}); err != nil || again != want {
 		t.Fatalf("Claim again = %+v, %v; want the same address", again, err)
 	}
-	// Nine DHCP clients take the other nine; the tenth finds none.
+	fillAndUnclaim(t, h, got.Addr)
+}
+
+// fillAndUnclaim binds nine DHCP clients beside the claimed addr in the
+// ten-address pool, checks the pool full on both sides, then unclaims addr
+// and checks a DHCP client gets it.
+func fillAndUnclaim(t *testing.T, h *harness, claimed netip.Addr) {
+	t.Helper()
+	ctx := context.Background()
+	got := Claimed{Addr: claimed}
 	for i := range 9 {
 		r := h.dora(mac(byte(i)))
 		if addrOf(r.Msg.YourIPAddr) == got.Addr {

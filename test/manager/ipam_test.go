@@ -89,45 +89,10 @@ func TestClaimsAndDHCPShareOnePool(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	var addrs ipamv1.IPAddressList
-	var claims ipamv1.IPAddressClaimList
-	settled := func() bool {
-		_ = env.Client.List(ctx, &claims, client.InNamespace(ns))
-		_ = env.Client.List(ctx, &addrs, client.InNamespace(ns))
-		answered, ready := 0, 0
-		for i := range claims.Items {
-			if c := claimReady(&claims.Items[i]); c != nil && c.ObservedGeneration == claims.Items[i].Generation {
-				answered++
-				if c.Status == metav1.ConditionTrue {
-					ready++
-				}
-			}
-		}
-		done := answered == 200 && ready == len(addrs.Items) && len(addrs.Items)+boundLeases(ctx, ns) == 300
-		if !done && time.Since(began) > 30*time.Second {
-			var ls dhcpv1alpha1.LeaseList
-			_ = env.Client.List(ctx, &ls, client.InNamespace(ns))
-			states := map[dhcpv1alpha1.LeaseState]int{}
-			for _, l := range ls.Items {
-				states[l.Spec.State]++
-			}
-			t.Logf("%d of 200 claims answered, %d IPAddresses, %d DHCP clients bound; Leases %v", answered, len(addrs.Items), len(dhcpHolders(clients)), states)
-		}
-		return done
-	}
-	eventually(t, 90*time.Second, "every claim answered and the pool full", settled)
+	claims, addrs := settle(t, ns)
 	took := time.Since(began)
 	holders := dhcpHolders(clients)
-	exhausted := 0
-	for i := range claims.Items {
-		c := &claims.Items[i]
-		if cond := claimReady(c); cond.Status != metav1.ConditionTrue {
-			if cond.Reason != ipamv1.IPAddressClaimReadyPoolExhaustedReason || c.Status.AddressRef.Name != "" {
-				t.Errorf("claim %s: %s %s %q, want PoolExhausted and no address", c.Name, cond.Status, cond.Reason, cond.Message)
-			}
-			exhausted++
-		}
-	}
+	exhausted := countExhausted(t, claims)
 	checkClaimedAddresses(t, ns, addrs.Items, holders)
 	bound := boundLeases(ctx, ns)
 	if len(holders) != 200 || len(addrs.Items)+bound != 300 || exhausted != 200-len(addrs.Items) {
@@ -155,6 +120,48 @@ func TestClaimsAndDHCPShareOnePool(t *testing.T) {
 	})
 	checkPoolCounts(t, ns, len(addrs.Items), bound)
 	releaseOneClaim(t, ns, r, claims.Items)
+}
+
+// settle waits until every claim is answered and the pool is full, and
+// returns the claims and IPAddresses then.
+func settle(t *testing.T, ns string) (ipamv1.IPAddressClaimList, ipamv1.IPAddressList) {
+	t.Helper()
+	ctx := context.Background()
+	var addrs ipamv1.IPAddressList
+	var claims ipamv1.IPAddressClaimList
+	settled := func() bool {
+		_ = env.Client.List(ctx, &claims, client.InNamespace(ns))
+		_ = env.Client.List(ctx, &addrs, client.InNamespace(ns))
+		answered, ready := 0, 0
+		for i := range claims.Items {
+			if c := claimReady(&claims.Items[i]); c != nil && c.ObservedGeneration == claims.Items[i].Generation {
+				answered++
+				if c.Status == metav1.ConditionTrue {
+					ready++
+				}
+			}
+		}
+		return answered == 200 && ready == len(addrs.Items) && len(addrs.Items)+boundLeases(ctx, ns) == 300
+	}
+	eventually(t, 90*time.Second, "every claim answered and the pool full", settled)
+	return claims, addrs
+}
+
+// countExhausted counts the claims not Ready, each of which must be
+// PoolExhausted without an address.
+func countExhausted(t *testing.T, claims ipamv1.IPAddressClaimList) int {
+	t.Helper()
+	exhausted := 0
+	for i := range claims.Items {
+		c := &claims.Items[i]
+		if cond := claimReady(c); cond.Status != metav1.ConditionTrue {
+			if cond.Reason != ipamv1.IPAddressClaimReadyPoolExhaustedReason || c.Status.AddressRef.Name != "" {
+				t.Errorf("claim %s: %s %s %q, want PoolExhausted and no address", c.Name, cond.Status, cond.Reason, cond.Message)
+			}
+			exhausted++
+		}
+	}
+	return exhausted
 }
 
 // boundLeases counts the Bound Leases of ns.

@@ -129,7 +129,7 @@ func deleteRule(t *testing.T, s lease.Store) {
 // second).
 func fieldsRoundTrip(t *testing.T, s lease.Store) {
 	b := binding("lan", "10.0.0.14", 1)
-	b.ClientID, b.Hostname, b.Pool, b.Reservation = []byte{1, 2, 0, 0, 0, 0, 1}, "node-1", "dyn", "node-1"
+	b.ClientID, b.Hostname, b.Pool, b.Reservation = []byte{1, 2, 0, 0, 0, 0, 1}, "node-1", dynPool, "node-1"
 	b.Relay, b.CircuitID, b.RemoteID = netip.MustParseAddr("172.16.0.1"), []byte("port7"), []byte{9, 9}
 	b.VendorClass, b.UserClass, b.ClientArch, b.HasArch = "PXEClient:Arch:00007", "iPXE", 7, true
 	b.LeaseTime = 10 * time.Minute
@@ -143,20 +143,23 @@ func fieldsRoundTrip(t *testing.T, s lease.Store) {
 		t.Errorf("read back\n%+v\nwant\n%+v", got, b)
 	}
 	// A replica's spare: no client, the replica's run.
-	spare := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.16"), State: lease.Spare, Pool: "dyn",
+	spare := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.16"), State: lease.Spare, Pool: dynPool,
 		Replica: "kubedhcp-5d8f-x2_kq3v9z7p", Start: b.Start, Renewed: b.Start, Expires: b.Expires}
 	mustCommit(t, s, spare)
 	if got, err = s.Lookup(context.Background(), "lan", spare.Addr); err != nil || !equal(got, spare) || got.Replica != spare.Replica {
 		t.Errorf("spare read back\n%+v (%v)\nwant\n%+v", got, err, spare)
 	}
 	// An address claim: no client, no expiry, the claim's name.
-	claimed := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.17"), State: lease.Claimed, Pool: "dyn",
+	claimed := lease.Binding{Subnet: "lan", Addr: netip.MustParseAddr("10.0.0.17"), State: lease.Claimed, Pool: dynPool,
 		Claim: "worker-0-eth0", Start: b.Start, Renewed: b.Start}
 	mustCommit(t, s, claimed)
 	if got, err = s.Lookup(context.Background(), "lan", claimed.Addr); err != nil || !equal(got, claimed) || got.Claim != claimed.Claim {
 		t.Errorf("claim read back\n%+v (%v)\nwant\n%+v", got, err, claimed)
 	}
 }
+
+// dynPool is the pool the round-trip bindings come from.
+const dynPool = "dyn"
 
 func equal(a, b lease.Binding) bool {
 	return a.Subnet == b.Subnet && a.Addr == b.Addr && a.HWAddr.String() == b.HWAddr.String() && string(a.ClientID) == string(b.ClientID) &&
