@@ -115,7 +115,7 @@ type PoolStatus struct {
 	// Claimed is the number of those addresses held for Cluster API
 	// IPAddressClaims (counted in Used too).
 	// +optional
-	Claimed int64 `json:"claimed,omitempty"`
+	Claimed int64 `json:"claimed"`
 
 	// Conditions are Ready and Exhausted.
 	// +listType=map

@@ -161,7 +161,7 @@ type SubnetStatus struct {
 	// Claimed is the number of this subnet's addresses held for Cluster
 	// API IPAddressClaims.
 	// +optional
-	Claimed int64 `json:"claimed,omitempty"`
+	Claimed int64 `json:"claimed"`
 
 	// Spares is the number of this subnet's pool addresses the replicas
 	// hold in reserve, to bind new clients while the apiserver is out of

@@ -118,6 +118,10 @@ type Allocator struct {
 	// unsynced are the addresses of bindings made while the Store took no
 	// writes (FinishLocal), not stored since.
 	unsynced map[netip.Addr]struct{}
+	// others are, per client, addresses the client was stored at before
+	// its current one (byClient): a client two replicas bound one after
+	// the other holds both for a while (OtherBindings).
+	others map[clientKey][]netip.Addr
 }
 
 // New returns an empty Allocator that holds offers for hold. unreadable,
@@ -127,7 +131,7 @@ func New(hold time.Duration, unreadable func(netip.Addr, error)) *Allocator {
 	return &Allocator{hold: hold, unreadable: unreadable, byAddr: map[netip.Addr]*entry{}, byClient: map[clientKey]netip.Addr{},
 		offers: map[clientKey]netip.Addr{}, pools: map[poolKey]*poolState{},
 		heldOut: map[netip.Addr]int{}, outKeys: map[string]netip.Addr{}, byHW: map[clientKey][]netip.Addr{},
-		spares: map[netip.Addr]struct{}{}, unsynced: map[netip.Addr]struct{}{}}
+		spares: map[netip.Addr]struct{}{}, unsynced: map[netip.Addr]struct{}{}, others: map[clientKey][]netip.Addr{}}
 }
 
 // SetSnapshot makes the allocator choose from the pools of s. Bindings are
@@ -249,7 +253,11 @@ func (a *Allocator) setBinding(e *entry, b lease.Binding, granted time.Time) {
 	e.owner, e.granted = ClientOfBinding(&b), granted
 	e.subnet = b.Subnet
 	if e.owner != noClient {
-		a.byClient[clientKey{b.Subnet, e.owner}] = b.Addr
+		ck := clientKey{b.Subnet, e.owner}
+		if prev, ok := a.byClient[ck]; ok && prev != b.Addr {
+			a.others[ck] = append(a.others[ck], prev)
+		}
+		a.byClient[ck] = b.Addr
 	}
 	a.indexSpare(b)
 	if b.State == lease.Claimed {
@@ -282,9 +290,26 @@ func (a *Allocator) forget(subnet string, addr netip.Addr, e *entry) {
 		if cur, ok := a.byClient[clientKey{subnet, e.owner}]; ok && cur == addr {
 			delete(a.byClient, clientKey{subnet, e.owner})
 		}
+		a.dropOther(clientKey{subnet, e.owner}, addr)
 	}
 	delete(a.byAddr, addr)
 	a.free(subnet, addr)
+}
+
+// dropOther forgets addr among ck's earlier addresses.
+func (a *Allocator) dropOther(ck clientKey, addr netip.Addr) {
+	list := a.others[ck]
+	for i, x := range list {
+		if x == addr {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(a.others, ck)
+	} else {
+		a.others[ck] = list
+	}
 }
 
 // Holding returns the address of the stored binding a client has in a

@@ -131,3 +131,35 @@ func (a *Allocator) Stored(keep func(state lease.State, expires time.Time) bool)
 	}
 	return out
 }
+
+// OtherBindings returns the active Bound bindings of client c in a subnet
+// at addresses other than addr. A client that two replicas bound one
+// after the other (its first ACK lost, its retry served by the other)
+// holds two; once it renews or rebinds one, the others are stale.
+func (a *Allocator) OtherBindings(subnet string, c Client, addr netip.Addr, now time.Time) []lease.Binding {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ck := clientKey{subnet, c}
+	cands := a.others[ck]
+	if cur, ok := a.byClient[ck]; ok {
+		cands = append(cands[:len(cands):len(cands)], cur)
+	}
+	var out []lease.Binding
+	var keep []netip.Addr
+	for _, x := range cands {
+		e := a.byAddr[x]
+		if x == addr || e == nil || !e.stored || e.owner != c || e.state != lease.Bound || !now.Before(e.end()) {
+			continue
+		}
+		out = append(out, a.binding(x, e))
+		if cur := a.byClient[ck]; cur != x {
+			keep = append(keep, x)
+		}
+	}
+	if len(keep) == 0 {
+		delete(a.others, ck)
+	} else {
+		a.others[ck] = keep
+	}
+	return out
+}

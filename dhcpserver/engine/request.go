@@ -95,8 +95,12 @@ func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 	case known && held == addr && state != lease.Declined, t.e.alloc.StoredFor(addr, t.r.client):
 		// The second: a client can have two stored bindings for a moment,
 		// when one replica's ACK was lost and it took another's offer; the
-		// one it asks for is the one it holds.
-		return t.bind(addr, true)
+		// one it asks for is the one it holds, and the other is let go.
+		reply, res := t.bind(addr, true)
+		if res.Outcome == OutcomeAck {
+			t.releaseOthers(addr)
+		}
+		return reply, res
 	case known && state == lease.Bound && held != addr:
 		return t.nak(ReasonWrongAddress)
 	case t.res != nil && t.res.Addr == addr:
@@ -109,6 +113,23 @@ func (t *txn) confirm(addr netip.Addr, mayBeOthers bool) (*Reply, Result) {
 		return nil, t.silent(ReasonPeersClient)
 	}
 	return nil, t.silent(ReasonUnknownLease)
+}
+
+// releaseOthers releases the client's other bindings in the subnet once it
+// has renewed or rebound addr: it uses addr, so they are stale.
+func (t *txn) releaseOthers(addr netip.Addr) {
+	for _, b := range t.e.alloc.OtherBindings(t.sn.Name, t.r.client, addr, t.now) {
+		if _, _, err := t.e.alloc.Claim(t.sn.Name, b.Addr, t.r.client, t.now); err != nil {
+			continue
+		}
+		b.Renewed, b.Expires = t.now, t.now
+		nb, err := t.e.store.Release(t.ctx, b)
+		if err != nil {
+			t.e.alloc.Finish(b.Addr, nil, time.Time{}, t.now)
+			continue
+		}
+		t.e.alloc.Finish(b.Addr, &nb, time.Time{}, t.now)
+	}
 }
 
 // bind commits addr for the client and acknowledges it. renewal says the

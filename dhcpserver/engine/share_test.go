@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 
@@ -246,5 +247,37 @@ func TestRenewalOfTheBindingTheClientHolds(t *testing.T) {
 	p.see(t)
 	for _, h := range []*harness{mine, other} {
 		h.mustReply(renewing(hw, addrOf(held.Msg.YourIPAddr)), eth1, dhcpv4.MessageTypeAck)
+	}
+}
+
+// A client two replicas bound one after the other (its first ACK lost,
+// its retry served by the other replica before either saw the other's
+// write) holds two Leases; once it renews the one it uses, the other is
+// released and its address is free again.
+func TestStaleSecondBindingReleasedOnRenewal(t *testing.T) {
+	p := newPair(t, balanced)
+	hw := mac(42)
+	ctx := context.Background()
+	first := p.a.mustReply(discover(hw, withSecs(5)), Meta{Interface: "eth1"}, dhcpv4.MessageTypeOffer)
+	p.a.mustReply(selecting(hw, first.Msg.YourIPAddr, serverIP, withSecs(5)), Meta{Interface: "eth1"}, dhcpv4.MessageTypeAck)
+	second := p.b.mustReply(discover(hw, withSecs(9)), Meta{Interface: "eth1"}, dhcpv4.MessageTypeOffer)
+	if second.Msg.YourIPAddr.Equal(first.Msg.YourIPAddr) {
+		t.Fatal("replica b offered the same address without having seen a's binding")
+	}
+	p.b.mustReply(selecting(hw, second.Msg.YourIPAddr, serverIP, withSecs(9)), Meta{Interface: "eth1"}, dhcpv4.MessageTypeAck)
+	p.see(t)
+	used, stale := addrOf(second.Msg.YourIPAddr), addrOf(first.Msg.YourIPAddr)
+	p.a.clock.Advance(5 * time.Minute)
+	for _, h := range []*harness{p.a, p.b} {
+		if r, _ := h.handle(renewing(hw, used), Meta{Interface: "eth1", Source: used}); r != nil && r.Msg.MessageType() == dhcpv4.MessageTypeAck {
+			break
+		}
+	}
+	b, err := p.store.Lookup(ctx, "office", stale)
+	if err != nil || b.State != lease.Released {
+		t.Fatalf("the stale binding at %s: %+v (%v), want Released", stale, b, err)
+	}
+	if b, _ := p.store.Lookup(ctx, "office", used); b.State != lease.Bound {
+		t.Fatalf("the used binding at %s: %s, want Bound", used, b.State)
 	}
 }

@@ -2,6 +2,7 @@ package crd_test
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -224,5 +225,28 @@ func TestHelmValuesSchemaRejects(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("--set %s: %v, want an error naming %s", tt.set, err, tt.want)
 		}
+	}
+}
+
+// ipam.enabled adds --ipam and the IPAddressClaim controller's rules to
+// the namespaced Role, and nothing cluster-wide; off, neither is there.
+func TestHelmTemplateIPAM(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		out, err := helm(t, "template", "dhcp", chart, "--set", fmt.Sprintf("ipam.enabled=%t", on))
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := strings.Join(deployment(t, out).Spec.Template.Spec.Containers[0].Args, " ")
+		role := ""
+		for _, doc := range strings.Split(out, "\n---") {
+			if strings.Contains(doc, "\nkind: Role\n") {
+				role = doc
+			}
+		}
+		if got := strings.Contains(args, "--ipam") && strings.Contains(role, "ipaddressclaims/status") &&
+			strings.Contains(role, "ipaddresses") && strings.Contains(role, "cluster.x-k8s.io"); got != on {
+			t.Errorf("ipam.enabled=%t: args %s, Role\n%s", on, args, role)
+		}
+		checkClusterRoles(t, out)
 	}
 }

@@ -75,8 +75,8 @@ func TestPrinterColumns(t *testing.T) {
 		header   []string
 		row      []string
 	}{
-		{"subnets", []string{"NAME", "CIDR", "USED", "FREE", "AGE"}, []string{"office", "10.0.0.0/24", "1", "235"}},
-		{"pools", []string{"NAME", "SUBNET", "RANGE", "USED", "FREE", "READY"}, []string{"office-dynamic", "office", "10.0.0.10-10.0.0.254", "1", "243", "True"}},
+		{"subnets", []string{"NAME", "CIDR", "USED", "FREE", "CLAIMED", "AGE"}, []string{"office", "10.0.0.0/24", "1", "235", "0"}},
+		{"pools", []string{"NAME", "SUBNET", "RANGE", "USED", "FREE", "CLAIMED", "READY"}, []string{"office-dynamic", "office", "10.0.0.10-10.0.0.254", "1", "243", "0", "True"}},
 		{"reservations", []string{"NAME", "IDENTITY", "IP", "HOSTNAME", "READY"}, []string{"printer", "mac", "00:1b:a9:12:34:56", "10.0.0.5", "printer-2f", "True"}},
 		// What the client holds (a 10 minute lease), not the stored
 		// horizon, which -o wide shows.
@@ -218,7 +218,8 @@ func TestExplain(t *testing.T) {
 		{"reservations", []string{"KIND:       Reservation", "fixed address"}},
 		{"reservations.spec.clientID", []string{"client identifier (option 61)"}},
 		{"dhcpleases", []string{"KIND:       Lease", "Only the server writes"}},
-		{"dhcpleases.spec.state", []string{"Bound, Released, Declined, Expired or Spare"}},
+		{"dhcpleases.spec.state", []string{"Bound, Released, Declined, Expired, Spare or Claimed"}},
+		{"reservations.spec.claim", []string{"Cluster API IPAddressClaim"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -89,21 +89,26 @@ func TestClaimsAndDHCPShareOnePool(t *testing.T) {
 		}
 	})
 	wg.Wait()
+	// A client two replicas bound one after the other under this load
+	// (its first ACK lost, its retry served by the other) holds a second
+	// Lease until it renews the address it uses; renew them all now.
+	stale := boundLeases(ctx, ns) - 200
+	if n := loadgen.RenewAll(ctx, clients, 50, 2*time.Second); n != 200 {
+		t.Errorf("%d of 200 clients renewed", n)
+	}
 	claims, addrs := settle(t, ns)
 	took := time.Since(began)
 	holders := dhcpHolders(clients)
 	exhausted := countExhausted(t, claims)
 	checkClaimedAddresses(t, ns, addrs.Items, holders)
 	bound := boundLeases(ctx, ns)
-	if len(holders) != 200 || len(addrs.Items)+bound != 300 || exhausted != 200-len(addrs.Items) {
+	if len(holders) != 200 || bound != 200 || len(addrs.Items)+bound != 300 || exhausted != 200-len(addrs.Items) {
 		t.Fatalf("%d claimed + %d Bound Leases (%d clients bound), %d claims refused; want every client bound, 300 taken, the rest refused",
 			len(addrs.Items), bound, len(holders), exhausted)
 	}
-	// A client two replicas bound one after the other (its first ACK lost
-	// under load, served again by the other) holds a second Lease until it
-	// expires: counted, not hidden.
-	t.Logf("200 claims + 200 DHCP clients, one 300-address pool, two replicas: %d claimed, 200 clients bound (%d Bound Leases), "+
-		"0 duplicates, %d claims PoolExhausted, settled in %s", len(addrs.Items), bound, exhausted, took.Round(100*time.Millisecond))
+	t.Logf("200 claims + 200 DHCP clients, one 300-address pool, two replicas: %d claimed, 200 clients bound, 0 duplicates, "+
+		"%d claims PoolExhausted, settled in %s; %d clients bound twice before their renewal released the stale Lease",
+		len(addrs.Items), exhausted, took.Round(100*time.Millisecond), stale)
 	// Both sides told of exhaustion: one more DHCP client, one more claim.
 	short, cancelShort := context.WithTimeout(ctx, 3*time.Second)
 	defer cancelShort()
@@ -141,7 +146,7 @@ func settle(t *testing.T, ns string) (ipamv1.IPAddressClaimList, ipamv1.IPAddres
 				}
 			}
 		}
-		return answered == 200 && ready == len(addrs.Items) && len(addrs.Items)+boundLeases(ctx, ns) == 300
+		return answered == 200 && ready == len(addrs.Items) && boundLeases(ctx, ns) == 200 && len(addrs.Items) == 100
 	}
 	eventually(t, 90*time.Second, "every claim answered and the pool full", settled)
 	return claims, addrs
