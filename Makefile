@@ -137,6 +137,19 @@ demo-kubectl: ## As root, while make demo runs: kubectl against the demo's contr
 build: manifests generate fmt vet ## Build the manager binary into bin/kubedhcp.
 	$(GO) build -o bin/kubedhcp ./cmd/kubedhcp
 
+# Image version and platforms of make image.
+VERSION ?= $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' charts/kubedhcp/Chart.yaml)
+PLATFORMS ?= linux/amd64 linux/arm64
+
+.PHONY: image
+image: ## Build the image without Docker or a base image: bin/kubedhcp-image.tar, an OCI archive for podman load or ctr images import (PLATFORMS, VERSION).
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; \
+		echo "building $$p"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags="-s -w" -o bin/kubedhcp-$$os-$$arch ./cmd/kubedhcp || exit 1; \
+	done
+	cd hack/image && $(GO) run . -tag $(VERSION) -out ../../bin/kubedhcp-image.tar $(foreach p,$(PLATFORMS),-binary $(p)=../../bin/kubedhcp-$(subst /,-,$(p)))
+
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster your KUBECONFIG names (as root, for port 67); ARGS=... adds flags.
 	$(GO) run ./cmd/kubedhcp $(ARGS)

@@ -75,6 +75,11 @@ type LeaseWatcher struct {
 	// watches any) until that one is deleted, and the engine then serves
 	// partially (engine.SetPartial), each address looked up on its own.
 	ListFailures *ListFailures
+	// History, when set, hears of each active binding whose Lease was
+	// deleted (revoked), logged by the replica Owns says holds its address
+	// in its share, so that one line tells of it.
+	History logr.Logger
+	Owns    func(netip.Addr) bool
 
 	logger   logr.Logger
 	mu       sync.Mutex
@@ -214,6 +219,9 @@ func (w *LeaseWatcher) deleted(obj any) {
 	w.forgive(l.Name)
 	if b, err := leasestore.Usable(l); err == nil {
 		w.Bindings.Deleted(b)
+		if b.State == lease.Bound && b.Active(time.Now()) && w.History.GetSink() != nil && (w.Owns == nil || w.Owns(b.Addr)) {
+			lease.LogChange(w.History, lease.EventRevoked, &b)
+		}
 	}
 }
 

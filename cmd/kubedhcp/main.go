@@ -64,6 +64,8 @@ func main() {
 		"without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
 	flag.Float64Var(&linkRate.Burst, "new-client-burst", linkRate.Burst, "New clients one relay or interface may bring at once.")
 	zo := zap.Options{Development: false}
+	flag.BoolVar(&o.BindingLog, "binding-log", o.BindingLog, "Log every binding change (bound, renewed with a write, released, "+
+		"declined, expired, revoked, claimed) as one line of logger \"history\": who had which address when.")
 	flag.BoolVar(&o.IPAM, "ipam", o.IPAM, "Answer Cluster API IPAddressClaims (ipam.cluster.x-k8s.io) whose poolRef names a Pool, "+
 		"with IPAddresses from the same allocator as DHCP; needs the Cluster API IPAM CRDs.")
 	zo.BindFlags(flag.CommandLine)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -187,19 +188,32 @@ func (c *Classes) hasCriteria() bool {
 }
 
 // fits reports whether every criterion set fits the client.
-func (c *Classes) fits(ci *ClientInfo, known bool) bool {
+func (c *Classes) fits(ci *ClientInfo, known bool) bool { return c.Misfit(ci, known) == "" }
+
+// Misfit says which criterion the client does not fit, such as "needs
+// user class iPXE"; empty when it fits them all.
+func (c *Classes) Misfit(ci *ClientInfo, known bool) string {
 	switch {
-	case c.Known == KnownOnly && !known, c.Known == KnownDeny && known:
-		return false
-	case c.VendorClass != "" && ci.VendorClass != c.VendorClass,
-		c.VendorClassPrefix != "" && !strings.HasPrefix(ci.VendorClass, c.VendorClassPrefix),
-		c.UserClass != "" && !slices.Contains(ci.UserClasses, c.UserClass),
-		len(c.ClientArch) > 0 && !anyArch(c.ClientArch, ci.Arch),
-		len(c.CircuitID) > 0 && !bytes.Equal(c.CircuitID, ci.CircuitID),
-		len(c.RemoteID) > 0 && !bytes.Equal(c.RemoteID, ci.RemoteID):
-		return false
+	case c == nil:
+		return ""
+	case c.Known == KnownOnly && !known:
+		return "serves only clients with a Reservation"
+	case c.Known == KnownDeny && known:
+		return "serves only clients without a Reservation"
+	case c.VendorClass != "" && ci.VendorClass != c.VendorClass:
+		return fmt.Sprintf("needs vendor class %q", c.VendorClass)
+	case c.VendorClassPrefix != "" && !strings.HasPrefix(ci.VendorClass, c.VendorClassPrefix):
+		return fmt.Sprintf("needs a vendor class starting %q", c.VendorClassPrefix)
+	case c.UserClass != "" && !slices.Contains(ci.UserClasses, c.UserClass):
+		return fmt.Sprintf("needs user class %q", c.UserClass)
+	case len(c.ClientArch) > 0 && !anyArch(c.ClientArch, ci.Arch):
+		return fmt.Sprintf("needs client architecture %v", c.ClientArch)
+	case len(c.CircuitID) > 0 && !bytes.Equal(c.CircuitID, ci.CircuitID):
+		return fmt.Sprintf("needs relay circuit ID %q", c.CircuitID)
+	case len(c.RemoteID) > 0 && !bytes.Equal(c.RemoteID, ci.RemoteID):
+		return fmt.Sprintf("needs relay remote ID %q", c.RemoteID)
 	}
-	return true
+	return ""
 }
 
 func (r *BootRule) fits(ci *ClientInfo) bool {

@@ -4,16 +4,20 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/nclient4"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/cmd/kubedhcp/app"
 	"github.com/kubedhcp/kubedhcp/test/loadgen"
 )
 
@@ -146,7 +150,8 @@ func TestExhaustionRaisesConditionAndEvent(t *testing.T) {
 func TestDeletedLeaseIsRevoked(t *testing.T) {
 	ns := newNamespace(t)
 	applyLab(t, ns, "10.50.0.99")
-	startManager(t, ns, serverA)
+	hist := &historyLines{}
+	startManager(t, ns, serverA, hist.capture)
 	r := relay(t, relayA, serverA)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -175,6 +180,46 @@ func TestDeletedLeaseIsRevoked(t *testing.T) {
 	if l, err := getLease(ns, addr); err != nil || string(l.Spec.MACAddress) != newer.HW().String() {
 		t.Errorf("lease now %v %v, want the new client's", l, err)
 	}
+	// The history log tells it: who had the address, when it was revoked,
+	// who has it now.
+	got := hist.of(addr)
+	want := []string{"bound " + old.HW().String(), "revoked " + old.HW().String(), "bound " + newer.HW().String()}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("history of %s: %q, want %q", addr, got, want)
+	}
+}
+
+// historyLines captures the manager's binding history log.
+type historyLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *historyLines) capture(o *app.Options) {
+	o.Log = funcr.New(func(prefix, args string) {
+		if strings.Contains(prefix, "history") {
+			h.mu.Lock()
+			h.lines = append(h.lines, args)
+			h.mu.Unlock()
+		}
+	}, funcr.Options{})
+}
+
+// of returns "event mac" of each line about addr, in order.
+func (h *historyLines) of(addr netip.Addr) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	re := regexp.MustCompile(`"event"="(\w+)".*"mac"="([0-9a-f:]+)"`)
+	for _, l := range h.lines {
+		if !strings.Contains(l, `"ip"="`+addr.String()+`"`) {
+			continue
+		}
+		if m := re.FindStringSubmatch(l); m != nil {
+			out = append(out, m[1]+" "+m[2])
+		}
+	}
+	return out
 }
 
 // requestAddr runs DORA asking for addr.

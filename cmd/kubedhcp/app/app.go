@@ -96,6 +96,9 @@ type Options struct {
 	// SpareTTL how long each is stored for between renewals.
 	Spares   int
 	SpareTTL time.Duration
+	// BindingLog logs every binding change as one line (logger
+	// "history"): who had which address when.
+	BindingLog bool
 	// IPAM answers Cluster API IPAddressClaims that name a Pool (the
 	// ipam.cluster.x-k8s.io CRDs must be installed).
 	IPAM bool
@@ -144,6 +147,7 @@ func Defaults() Options {
 		Spares:           32,
 		SpareTTL:         time.Hour,
 		ClaimWait:        3 * time.Second,
+		BindingLog:       true,
 	}
 }
 
@@ -312,6 +316,11 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	if err != nil {
 		return nil, err
 	}
+	history := logr.Discard()
+	if o.BindingLog {
+		history = o.Log.WithName("history")
+		store = lease.WithHistory(store, history)
+	}
 	health := &controllers.StoreHealth{Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Interval: 5 * time.Second, Metrics: metrics.ctrl}
 	recorder := mgr.GetEventRecorder("kubedhcp")
 	obs := &controllers.EventObserver{Reader: mgr.GetClient(), Recorder: recorder, Namespace: o.Namespace, Interval: 10 * time.Second,
@@ -319,7 +328,7 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	run := o.ReplicaName + "_" + rand.Text()[:8]
 	eng := engine.New(metrics.dhcp.InstrumentStore(store, health.Observe), append(engineOptions(o, obs), engine.WithIdentity(run))...)
 	health.OnChange = eng.SetStoreDown
-	bindings := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists)
+	bindings := bindingsLoader(o, leaseCache, eng, store, recorder, metrics.ctrl, leaseLists, history)
 	status := &controllers.StatusReporter{Client: mgr.GetClient(), Namespace: o.Namespace, Usage: eng.Allocator(),
 		Recorder: recorder, Metrics: metrics.ctrl, Interval: o.StatusInterval, Leases: bindings.unusable, Store: health}
 	ifaces := controllers.NewHostInterfaces(o.Interfaces, o.Test.InNetns, 10*time.Second)
@@ -419,14 +428,15 @@ type loader struct {
 }
 
 func bindingsLoader(o Options, leaseCache cache.Cache, eng *engine.Engine, store lease.Store, recorder events.EventRecorder,
-	metrics *controllers.Metrics, lists *controllers.ListFailures) loader {
+	metrics *controllers.Metrics, lists *controllers.ListFailures, history logr.Logger) loader {
 	if o.LeaseStore == storeMemory {
 		return loader{runnable: manager.RunnableFunc(func(ctx context.Context) error {
 			return engine.Restore(ctx, eng, store)
 		}), unusable: noneUnusable{}}
 	}
 	w := &controllers.LeaseWatcher{Cache: leaseCache, Bindings: eng.Allocator(), Engine: eng, Recorder: recorder,
-		Metrics: metrics, ListFailures: lists, Partial: eng.Partial}
+		Metrics: metrics, ListFailures: lists, Partial: eng.Partial, History: history,
+		Owns: func(a netip.Addr) bool { s := eng.Share(); return s == nil || s.OwnsAddr(a) }}
 	return loader{runnable: w, unusable: w}
 }
 

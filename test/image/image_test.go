@@ -1,0 +1,181 @@
+// Package image_test builds the image as make image does (hack/image, no
+// Docker, no base image) and inspects the archive with the standard
+// library only: an OCI layout whose index names the image, a config that
+// runs /kubedhcp as the nonroot user, and a layer whose binary keeps its
+// file capabilities and runs.
+package image_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/kubedhcp/kubedhcp/test/testenv"
+)
+
+type descriptor struct {
+	MediaType   string            `json:"mediaType"`
+	Digest      string            `json:"digest"`
+	Annotations map[string]string `json:"annotations"`
+	Platform    *struct {
+		OS           string `json:"os"`
+		Architecture string `json:"architecture"`
+	} `json:"platform"`
+}
+
+func TestImageArchive(t *testing.T) {
+	root := testenv.RepoRoot()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kubedhcp")
+	run(t, root, "go", "build", "-o", bin, "./cmd/kubedhcp")
+	archive := filepath.Join(dir, "image.tar")
+	run(t, filepath.Join(root, "hack", "image"), "go", "run", ".", "-tag", "v9.9.9", "-out", archive,
+		"-binary", "linux/"+runtime.GOARCH+"="+bin)
+	files := readTar(t, archive)
+	var index struct{ Manifests []descriptor }
+	mustJSON(t, files["index.json"], &index)
+	if len(index.Manifests) != 1 || index.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != "ghcr.io/kubedhcp/kubedhcp:v9.9.9" ||
+		index.Manifests[0].Platform == nil || index.Manifests[0].Platform.Architecture != runtime.GOARCH {
+		t.Fatalf("index.json: %s", files["index.json"])
+	}
+	var manifest struct {
+		Config descriptor
+		Layers []descriptor
+	}
+	mustJSON(t, blob(t, files, index.Manifests[0].Digest), &manifest)
+	var config struct {
+		Architecture string
+		OS           string
+		Config       struct {
+			Entrypoint []string
+			User       string
+			Labels     map[string]string
+		}
+	}
+	mustJSON(t, blob(t, files, manifest.Config.Digest), &config)
+	if strings.Join(config.Config.Entrypoint, " ") != "/kubedhcp" || config.Config.User != "65532:65532" || config.OS != "linux" ||
+		config.Config.Labels["org.opencontainers.image.version"] != "v9.9.9" {
+		t.Fatalf("config: %+v", config)
+	}
+	if len(manifest.Layers) != 1 {
+		t.Fatalf("%d layers, want 1", len(manifest.Layers))
+	}
+	checkLayer(t, blob(t, files, manifest.Layers[0].Digest), dir)
+	t.Logf("image: entrypoint /kubedhcp, user 65532:65532, one layer of %d bytes, /kubedhcp with cap_net_bind_service,cap_net_raw+ep",
+		len(blob(t, files, manifest.Layers[0].Digest)))
+}
+
+// checkLayer checks the layer's binary: root-owned, executable, with the
+// security.capability xattr of cap_net_bind_service,cap_net_raw+ep, and
+// that it runs; /etc/passwd names the nonroot user.
+func checkLayer(t *testing.T, layer []byte, dir string) {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(layer)) // media type ...tar+gzip
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	seen := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[h.Name] = true
+		data, _ := io.ReadAll(tr)
+		switch h.Name {
+		case "etc/passwd":
+			if !strings.Contains(string(data), "nonroot:x:65532:65532:") {
+				t.Errorf("/etc/passwd: %s", data)
+			}
+		case "kubedhcp":
+			if h.Mode&0o111 == 0 || h.Uid != 0 {
+				t.Errorf("/kubedhcp mode %o uid %d", h.Mode, h.Uid)
+			}
+			checkCaps(t, []byte(h.PAXRecords["SCHILY.xattr.security.capability"]))
+			out := filepath.Join(dir, "from-layer")
+			if err := os.WriteFile(out, data, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if msg, err := exec.Command(out, "-h").CombinedOutput(); err != nil || !strings.Contains(string(msg), "-ipam") {
+				t.Errorf("the layer's binary -h: %v\n%.300s", err, msg)
+			}
+		}
+	}
+	if !seen["kubedhcp"] || !seen["etc/passwd"] {
+		t.Fatalf("layer holds %v", seen)
+	}
+}
+
+// checkCaps decodes struct vfs_cap_data: revision 2, effective, and
+// permitted CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13) only.
+func checkCaps(t *testing.T, x []byte) {
+	t.Helper()
+	if len(x) != 20 {
+		t.Fatalf("security.capability is %d bytes, want 20 (vfs_cap_data revision 2)", len(x))
+	}
+	magic, permitted := binary.LittleEndian.Uint32(x), binary.LittleEndian.Uint32(x[4:])
+	if magic != 0x02000001 || permitted != 1<<10|1<<13 || binary.LittleEndian.Uint32(x[8:]) != 0 {
+		t.Errorf("security.capability magic %#x permitted %#x, want 0x2000001 and net_bind_service|net_raw", magic, permitted)
+	}
+}
+
+func run(t *testing.T, dir string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+func readTar(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	out := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			out[h.Name], _ = io.ReadAll(tr)
+		}
+	}
+}
+
+func blob(t *testing.T, files map[string][]byte, digest string) []byte {
+	t.Helper()
+	b, ok := files["blobs/"+strings.Replace(digest, ":", "/", 1)]
+	if !ok {
+		t.Fatalf("no blob %s in the archive", digest)
+	}
+	return b
+}
+
+func mustJSON(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%v: %s", err, data)
+	}
+}

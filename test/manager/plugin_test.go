@@ -1,0 +1,121 @@
+package manager_test
+
+import (
+	"context"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/test/testenv"
+)
+
+var (
+	pluginOnce sync.Once
+	pluginBin  string
+	pluginErr  error
+)
+
+// plugin runs the kubectl-dhcp binary, built once, against the test
+// apiserver in namespace ns.
+func plugin(t *testing.T, ns string, args ...string) (string, error) {
+	t.Helper()
+	pluginOnce.Do(func() {
+		pluginBin = filepath.Join(t.TempDir(), "kubectl-dhcp")
+		out, err := exec.Command("go", "build", "-o", pluginBin, filepath.Join(testenv.RepoRoot(), "cmd", "kubectl-dhcp")).CombinedOutput()
+		if err != nil {
+			pluginErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if pluginErr != nil {
+		t.Fatal(pluginErr)
+	}
+	out, err := exec.Command(pluginBin, append([]string{"--kubeconfig", env.Kubeconfig, "-n", ns}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+func mustPlugin(t *testing.T, ns string, want []string, args ...string) string {
+	t.Helper()
+	out, err := plugin(t, ns, args...)
+	if err != nil {
+		t.Fatalf("kubectl dhcp %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("kubectl dhcp %s printed\n%s\nwant %q", strings.Join(args, " "), out, w)
+		}
+	}
+	return out
+}
+
+// The kubectl plugin against a served namespace: leases, who-has, usage,
+// why (with no packet sent) and pin, and shell completion.
+func TestKubectlPlugin(t *testing.T) {
+	ns := newNamespace(t)
+	applyLab(t, ns, "10.50.0.20")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pxe := &dhcpv1alpha1.Pool{ObjectMeta: metav1.ObjectMeta{Name: "lab-pxe", Namespace: ns}, Spec: dhcpv1alpha1.PoolSpec{Subnet: "lab",
+		Ranges:        []dhcpv1alpha1.AddressRange{{Start: "10.50.0.100", End: "10.50.0.110"}},
+		ClientClasses: &dhcpv1alpha1.ClientClasses{VendorClassPrefix: "PXEClient"}}}
+	printer := &dhcpv1alpha1.Reservation{ObjectMeta: metav1.ObjectMeta{Name: "printer", Namespace: ns},
+		Spec: dhcpv1alpha1.ReservationSpec{Subnet: "lab", MACAddress: "02:00:00:00:74:99", IPAddress: "10.50.0.50"}}
+	if err := env.Client.Create(ctx, pxe); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(ctx, printer); err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, ns, serverA)
+	r := relay(t, relayA, serverA)
+	c := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x74, 0x01})
+	if err := c.DORA(ctx, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ip, mac := c.Addr().String(), c.HW().String()
+	mustPlugin(t, ns, []string{ip, mac, "Bound", "pool lab"}, "leases")
+	mustPlugin(t, ns, []string{ip}, "leases", "--subnet", "lab", "--mac", mac)
+	if out := mustPlugin(t, ns, nil, "leases", "--state", "Released"); strings.Contains(out, ip) {
+		t.Errorf("leases --state Released lists the bound %s:\n%s", ip, out)
+	}
+	mustPlugin(t, ns, []string{"Lease", ip, "mac " + mac, "Bound"}, "who-has", ip)
+	mustPlugin(t, ns, []string{"Reservation", "printer", "10.50.0.50"}, "who-has", "02:00:00:00:74:99")
+	if out, err := plugin(t, ns, "who-has", "10.50.0.99"); err == nil || !strings.Contains(out, "nothing in namespace") {
+		t.Errorf("who-has of a free address: %v\n%s", err, out)
+	}
+	eventually(t, 10*time.Second, "usage counts the bound client", func() bool {
+		out, err := plugin(t, ns, "usage")
+		return err == nil && strings.Contains(out, "lab (10.50.0.0/24)") && strings.Contains(out, "lab-pxe") && strings.Contains(out, "[#")
+	})
+	// why: the server's own answer, with no packet sent.
+	mustPlugin(t, ns, []string{"subnet:       lab (relay 127.0.1.2 is in its relayAddresses)", "pool:         lab",
+		`not pool lab-pxe: needs a vendor class starting "PXEClient"`, "answer:       OFFER " + ip, "Router: 10.50.0.254"},
+		"why", mac, "--relay", "127.0.1.2")
+	mustPlugin(t, ns, []string{"reservation:  printer", "answer:       OFFER 10.50.0.50"}, "why", "02:00:00:00:74:99", "--relay", "127.0.1.2")
+	before := mustPlugin(t, ns, nil, "leases", "--state", "Bound")
+	mustPlugin(t, ns, []string{"pool:         lab-pxe", "answer:       OFFER 10.50.0.1", "Class Identifier: PXEClient"},
+		"why", "02:00:00:00:74:02", "--relay", "127.0.1.2", "--vendor-class", "PXEClient:Arch:00007", "--arch", "7")
+	mustPlugin(t, ns, []string{"subnet:       none: no Subnet serves this client: relay 192.0.2.1 is inside no Subnet's cidr",
+		"answer:       none (noSubnet)"}, "why", mac, "--relay", "192.0.2.1")
+	if after := mustPlugin(t, ns, nil, "leases", "--state", "Bound"); after != before {
+		t.Errorf("why changed the bound Leases:\n%s\nthen\n%s", before, after)
+	}
+	// pin: a Reservation manifest without anything the server owns.
+	out := mustPlugin(t, ns, []string{"kind: Reservation", "name: client-a", "macAddress: " + mac, "ipAddress: " + ip, "subnet: lab"},
+		"pin", dhcpv1alpha1.LeaseName("lab", c.Addr()), "--name", "client-a")
+	for _, owned := range []string{"status", "uid", "resourceVersion", "creationTimestamp", "managedFields"} {
+		if strings.Contains(out, owned) {
+			t.Errorf("pin printed %s:\n%s", owned, out)
+		}
+	}
+	t.Logf("kubectl dhcp pin printed:\n%s", out)
+	mustPlugin(t, ns, []string{"Reservation", "client-a"}, "who-has", mac)
+	mustPlugin(t, ns, []string{"__start_kubectl"}, "completion", "bash")
+}
