@@ -8,7 +8,7 @@ GO ?= go
 CONTROLLER_GEN ?= $(GO) tool controller-gen
 GOLANGCI_LINT ?= $(GO) tool -modfile=hack/tools/go.mod golangci-lint
 # Directories whose files are generated; `make verify` fails when they drift.
-GENERATED := api config/crd config/rbac/role.yaml config/ipam/role.yaml config/capi test/testdata/capi charts/kubedhcp/crds charts/kubedhcp/files docs/api.md
+GENERATED := api config/crd config/rbac/role.yaml config/ipam/role.yaml config/capi test/testdata/capi test/testdata/externaldns charts/kubedhcp/crds charts/kubedhcp/files docs/api.md
 
 .PHONY: all
 all: build
@@ -24,7 +24,7 @@ help: ## Display this help.
 .PHONY: manifests
 manifests: ## Generate the CRDs (config/crd/bases) and the manager's RBAC role (config/rbac) from the code.
 	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=kubedhcp-manager paths="./controllers;./controllers/decode;./controllers/elect;./controllers/leasestore;./controllers/membership;./controllers/translate" output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=kubedhcp-manager paths="./controllers;./controllers/decode;./controllers/dnsrecords;./controllers/elect;./controllers/leasestore;./controllers/membership;./controllers/translate" output:rbac:artifacts:config=config/rbac
 	@# Cluster API claims: a role of their own, granted only when IPAM is on.
 	$(CONTROLLER_GEN) rbac:roleName=kubedhcp-ipam paths="./controllers/ipam" output:rbac:artifacts:config=config/ipam
 	@# Cluster API's IPAM CRDs, generated from its Go module (sigs.k8s.io/cluster-api/api in go.mod), for
@@ -32,6 +32,9 @@ manifests: ## Generate the CRDs (config/crd/bases) and the manager's RBAC role (
 	$(CONTROLLER_GEN) crd paths="sigs.k8s.io/cluster-api/api/ipam/..." output:crd:artifacts:config=config/capi
 	$(CONTROLLER_GEN) crd paths="sigs.k8s.io/cluster-api/api/core/v1beta2" output:crd:artifacts:config=/tmp/kubedhcp-capi-core
 	cp /tmp/kubedhcp-capi-core/cluster.x-k8s.io_clusters.yaml test/testdata/capi/ && rm -rf /tmp/kubedhcp-capi-core
+	@# ExternalDNS's DNSEndpoint CRD, from its Go module, for the tests' apiserver (ExternalDNS installs its own).
+	$(CONTROLLER_GEN) crd paths="sigs.k8s.io/external-dns/apis/v1alpha1" output:crd:artifacts:config=/tmp/kubedhcp-externaldns
+	cp /tmp/kubedhcp-externaldns/externaldns.k8s.io_dnsendpoints.yaml test/testdata/externaldns/ && rm -rf /tmp/kubedhcp-externaldns
 	@# The chart carries the same CRDs and RBAC rules, copied from one source.
 	cp config/crd/bases/*.yaml charts/kubedhcp/crds/
 	sed -n '/^rules:/,$$p' config/rbac/role.yaml | tail -n +2 > charts/kubedhcp/files/rbac-rules.yaml

@@ -23,6 +23,9 @@ type Metrics struct {
 	// Spares is how many spare addresses this replica holds; Unsynced
 	// how many bindings it made during an outage wait to be written.
 	Spares, Unsynced prometheus.Gauge
+	// DNSRefused is, per subnet, how many host names the last DNS pass
+	// refused to publish.
+	DNSRefused *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -47,11 +50,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Spare addresses this replica holds for new clients while the apiserver is out of reach."}),
 		Unsynced: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubedhcp_unwritten_bindings",
 			Help: "Bindings this replica made while the apiserver was out of reach and has not written yet."}),
+		DNSRefused: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_dns_refused_hostnames",
+			Help: "Host names of bound clients not published as DNS records (not a valid RFC 1123 label, or another client's already)."},
+			[]string{"subnet"}),
 	}
 	m.StoreUp.Set(1)
 	m.Replicas.Set(1)
 	m.Buckets.Set(256)
-	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets, m.Spares, m.Unsynced)
+	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets, m.Spares, m.Unsynced, m.DNSRefused)
 	return m
 }
 

@@ -103,6 +103,11 @@ type SubnetSpec struct {
 	// +optional
 	LoadBalanceMaxSeconds *int32 `json:"loadBalanceMaxSeconds,omitempty"`
 
+	// DNS publishes records of this subnet's leases as an ExternalDNS
+	// DNSEndpoint, for any ExternalDNS provider to serve. Unset: none.
+	// +optional
+	DNS *LeaseDNS `json:"dns,omitempty"`
+
 	// ExcludedAddresses are never handed out by any Pool of this subnet:
 	// single addresses (10.0.0.1) or inclusive ranges (10.0.0.1-10.0.0.9),
 	// such as the router's.
@@ -131,6 +136,30 @@ type SubnetSpec struct {
 	// PingCheck probes each address with an ICMP echo before offering it.
 	// +optional
 	PingCheck *PingCheck `json:"pingCheck,omitempty"`
+}
+
+// LeaseDNS says which DNS records of a subnet's leases to publish.
+type LeaseDNS struct {
+	// Domain is the zone A records go in: a client with host name pc-57
+	// is pc-57.<domain>. Only a host name that is one valid RFC 1123 label
+	// (letters, digits, inner hyphens, at most 63) is published, lowercased;
+	// a name with dots keeps its first label; any other is refused and
+	// counted, never published.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS domain such as lab.example.com"
+	// +required
+	Domain string `json:"domain"`
+
+	// Reverse publishes a PTR record (in-addr.arpa) for each A record.
+	// +optional
+	Reverse bool `json:"reverse,omitempty"`
+
+	// TTL is the records' time to live in seconds. Unset: 300.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	TTL *int32 `json:"ttl,omitempty"`
 }
 
 // SubnetStatus is what the controller last observed of a Subnet.

@@ -143,6 +143,9 @@ type Client struct {
 	ack   *dhcpv4.DHCPv4
 	ackAt time.Time
 	naks  atomic.Int32
+	// Hostname, when set, is sent (option 12) in every DISCOVER and
+	// REQUEST of DORA, as real clients send theirs.
+	Hostname string
 }
 
 // HW returns the client's hardware address.
@@ -190,6 +193,9 @@ func (c *Client) DORAWith(ctx context.Context, wait time.Duration, mods ...dhcpv
 }
 
 func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Modifier) error {
+	if c.Hostname != "" {
+		mods = append(mods, dhcpv4.WithOption(dhcpv4.OptHostName(c.Hostname)))
+	}
 	d, err := dhcpv4.NewDiscovery(c.hw, append([]dhcpv4.Modifier{dhcpv4.WithRelay(c.r.giaddr.AsSlice())}, mods...)...)
 	if err != nil {
 		return err
@@ -198,7 +204,11 @@ func (c *Client) dora(ctx context.Context, wait time.Duration, mods ...dhcpv4.Mo
 	if err != nil {
 		return err
 	}
-	req, err := dhcpv4.NewRequestFromOffer(offer, dhcpv4.WithRelay(c.r.giaddr.AsSlice()))
+	reqMods := []dhcpv4.Modifier{dhcpv4.WithRelay(c.r.giaddr.AsSlice())}
+	if c.Hostname != "" {
+		reqMods = append(reqMods, dhcpv4.WithOption(dhcpv4.OptHostName(c.Hostname)))
+	}
+	req, err := dhcpv4.NewRequestFromOffer(offer, reqMods...)
 	if err != nil {
 		return err
 	}

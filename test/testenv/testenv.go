@@ -18,11 +18,13 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ipamv1 "sigs.k8s.io/cluster-api/api/ipam/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	externaldnsv1alpha1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 )
@@ -120,7 +122,9 @@ func Start(opts ...Option) (*Env, error) {
 		CRDDirectoryPaths: []string{filepath.Join(RepoRoot(), "config", "crd", "bases"),
 			// Cluster API's IPAddressClaim, IPAddress and Cluster, generated
 			// from its Go module.
-			filepath.Join(RepoRoot(), "config", "capi"), filepath.Join(RepoRoot(), "test", "testdata", "capi")},
+			filepath.Join(RepoRoot(), "config", "capi"), filepath.Join(RepoRoot(), "test", "testdata", "capi"),
+			// ExternalDNS's DNSEndpoint, generated from its Go module.
+			filepath.Join(RepoRoot(), "test", "testdata", "externaldns")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 	}}
@@ -152,6 +156,10 @@ func (e *Env) finish() error {
 	if err := ipamv1.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("adding the Cluster API IPAM kinds to the scheme: %w", err)
 	}
+	if err := externaldnsv1alpha1.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("adding the ExternalDNS kinds to the scheme: %w", err)
+	}
+	metav1.AddToGroupVersion(scheme, externaldnsv1alpha1.GroupVersion)
 	c, err := client.New(e.Config, client.Options{Scheme: scheme})
 	if err != nil {
 		return fmt.Errorf("creating a client: %w", err)

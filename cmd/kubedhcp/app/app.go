@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -29,10 +30,12 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	externaldnsv1alpha1 "sigs.k8s.io/external-dns/apis/v1alpha1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
 	"github.com/kubedhcp/kubedhcp/controllers"
 	"github.com/kubedhcp/kubedhcp/controllers/decode"
+	"github.com/kubedhcp/kubedhcp/controllers/dnsrecords"
 	"github.com/kubedhcp/kubedhcp/controllers/elect"
 	"github.com/kubedhcp/kubedhcp/controllers/ipam"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
@@ -182,6 +185,10 @@ func Scheme() *runtime.Scheme {
 	_ = clientgoscheme.AddToScheme(s)
 	_ = dhcpv1alpha1.AddToScheme(s)
 	_ = ipamv1.AddToScheme(s)
+	_ = externaldnsv1alpha1.AddToScheme(s)
+	// ExternalDNS's scheme builder registers its kinds only, not the
+	// options (GetOptions, ListOptions) a client sends for them.
+	metav1.AddToGroupVersion(s, externaldnsv1alpha1.GroupVersion)
 	return s
 }
 
@@ -353,7 +360,9 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 			return nil, err
 		}
 	}
-	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, spares, srv}, once(mgr, o, run, status, sweeper)...) {
+	dns := &dnsrecords.Publisher{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.Namespace, Bindings: eng.Allocator(), Interval: 5 * time.Second,
+		Now: time.Now, Log: o.Log.WithName("dns"), Refused: func(subnet string, n int) { metrics.ctrl.DNSRefused.WithLabelValues(subnet).Set(float64(n)) }}
+	for _, r := range append([]manager.Runnable{obs, ifaces, health, bindings.runnable, members, spares, srv}, once(mgr, o, run, status, sweeper, dns)...) {
 		if err := mgr.Add(r); err != nil {
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
