@@ -139,6 +139,11 @@ func (r *ClaimReconciler) release(ctx context.Context, claim *ipamv1.IPAddressCl
 	if err != nil {
 		return fmt.Errorf("releasing claim %s: %w", claim.Name, err)
 	}
+	// A Lease rewritten or being written meanwhile is left for the next
+	// try: the claim keeps its finalizer until none is held for it.
+	if left := r.Engine.Claims(claim.Name); len(left) > 0 {
+		return fmt.Errorf("releasing claim %s: %s still held for it, trying again", claim.Name, left[0].Addr)
+	}
 	a := &ipamv1.IPAddress{}
 	err = r.Client.Get(ctx, client.ObjectKeyFromObject(claim), a)
 	switch {
