@@ -26,6 +26,9 @@ type Metrics struct {
 	// DNSRefused is, per subnet, how many host names the last DNS pass
 	// refused to publish.
 	DNSRefused *prometheus.GaugeVec
+	// ProbeAnswered is, per interface, whether this server answered its
+	// last self-probe.
+	ProbeAnswered *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -53,11 +56,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		DNSRefused: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_dns_refused_hostnames",
 			Help: "Host names of bound clients not published as DNS records (not a valid RFC 1123 label, or another client's already)."},
 			[]string{"subnet"}),
+		ProbeAnswered: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kubedhcp_probe_answered",
+			Help: "1 when this server's own OFFER answered its last self-probe on the interface, else 0."}, []string{"interface"}),
 	}
 	m.StoreUp.Set(1)
 	m.Replicas.Set(1)
 	m.Buckets.Set(256)
-	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets, m.Spares, m.Unsynced, m.DNSRefused)
+	reg.MustRegister(m.Addresses, m.Skipped, m.UnusableLeases, m.StoreUp, m.JobErrors, m.Replicas, m.Buckets, m.Spares, m.Unsynced, m.DNSRefused, m.ProbeAnswered)
 	return m
 }
 

@@ -52,6 +52,9 @@ type StatusReporter struct {
 	Store interface{ Degraded() (time.Time, error) }
 	// Share, when set, tells which replicas answer which clients.
 	Share func() *balance.Share
+	// Rogues, when set, tells which other DHCP servers answered the
+	// self-probe on a subnet's interfaces.
+	Rogues func(subnet string) []Rogue
 
 	mu    sync.Mutex
 	built *translate.Built
@@ -406,10 +409,29 @@ func (r *report) subnet(sn *dhcpv1alpha1.Subnet, pools []dhcpv1alpha1.Pool, rese
 	}
 	meta.SetStatusCondition(&st.Conditions, degraded)
 	meta.SetStatusCondition(&st.Conditions, r.unusableCondition(sn))
+	meta.SetStatusCondition(&st.Conditions, r.rogueCondition(sn))
 	if prob == nil {
 		meta.SetStatusCondition(&st.Conditions, exhaustedCondition(sn.Generation, total))
 	}
 	r.patch(sn, orig, sn.Status, orig.Status)
+}
+
+// rogueCondition says whether another DHCP server answered the last
+// self-probe on the subnet's interfaces.
+func (r *report) rogueCondition(sn *dhcpv1alpha1.Subnet) metav1.Condition {
+	c := metav1.Condition{Type: dhcpv1alpha1.ConditionRogueServer, Status: metav1.ConditionFalse,
+		Reason: dhcpv1alpha1.ReasonNoOtherServer, Message: "no other DHCP server answered the self-probe", ObservedGeneration: sn.Generation}
+	if r.s.Rogues == nil {
+		return c
+	}
+	if rs := r.s.Rogues(sn.Name); len(rs) > 0 {
+		msgs := make([]string, 0, len(rs))
+		for _, x := range rs {
+			msgs = append(msgs, x.String())
+		}
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, dhcpv1alpha1.ReasonOtherServerAnswered, strings.Join(msgs, "; ")
+	}
+	return c
 }
 
 // unusableCondition says which Lease objects of the subnet were skipped.

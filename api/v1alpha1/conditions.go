@@ -33,6 +33,9 @@ const (
 	// under their address's Lease name); their addresses are kept out of
 	// service until they are deleted or fixed.
 	ConditionUnusableLeases = "UnusableLeases"
+	// ConditionRogueServer is true when another DHCP server answered the
+	// self-probe on an interface the Subnet is served on.
+	ConditionRogueServer = "RogueServer"
 )
 
 // Condition reasons.
@@ -77,4 +80,10 @@ const (
 	ReasonLeasesSkipped = "LeasesSkipped"
 	// ReasonAllLeasesUsable: every Lease object reads as a binding.
 	ReasonAllLeasesUsable = "AllLeasesUsable"
+	// ReasonOtherServerAnswered: a DHCP server other than kubedhcp offered
+	// an address to the self-probe.
+	ReasonOtherServerAnswered = "OtherServerAnswered"
+	// ReasonNoOtherServer: only kubedhcp answered the last self-probe (or
+	// the Subnet is not probed: relayed only, or probes are off).
+	ReasonNoOtherServer = "NoOtherServer"
 )

@@ -64,6 +64,9 @@ func main() {
 		"without a binding) a second one relay or interface may bring; renewals never count. 0: no limit.")
 	flag.Float64Var(&linkRate.Burst, "new-client-burst", linkRate.Burst, "New clients one relay or interface may bring at once.")
 	zo := zap.Options{Development: false}
+	flag.DurationVar(&o.ProbeInterval, "probe-interval", o.ProbeInterval, "How often each replica broadcasts a DISCOVER (never a "+
+		"REQUEST) on each interface a Subnet names, checks that its own OFFER comes back (readiness check \"probe\") and reports "+
+		"any other DHCP server that answers (the Subnet's RogueServer condition); 0: never.")
 	flag.BoolVar(&o.BindingLog, "binding-log", o.BindingLog, "Log every binding change (bound, renewed with a write, released, "+
 		"declined, expired, revoked, claimed) as one line of logger \"history\": who had which address when.")
 	flag.BoolVar(&o.IPAM, "ipam", o.IPAM, "Answer Cluster API IPAddressClaims (ipam.cluster.x-k8s.io) whose poolRef names a Pool, "+

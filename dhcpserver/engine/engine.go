@@ -190,6 +190,10 @@ func Restore(ctx context.Context, e *Engine, s lease.Store) error {
 	return nil
 }
 
+// Snapshot returns the configuration the engine serves; nil before the
+// first SetSnapshot.
+func (e *Engine) Snapshot() *config.Snapshot { return e.snap.Load() }
+
 // SetLoaded marks the engine loaded, once every stored binding has reached
 // its allocator; it is the one way an engine becomes ready (SetPartial
 // aside, which serves degraded). It ends partial service.

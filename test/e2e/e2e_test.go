@@ -115,13 +115,16 @@ func objects(ns string) []client.Object {
 
 // startManager runs the manager in-process, its DHCP sockets in the
 // server namespace, and waits until it is ready.
-func startManager(t *testing.T, n *network, ns string) {
+func startManager(t *testing.T, n *network, ns string, mods ...func(*app.Options)) {
 	o := app.Defaults()
 	o.Namespace, o.RESTConfig, o.Log, o.Test.InNetns = ns, env.Config, logr.Discard(), n.server.Do
 	o.MetricsAddr = "0"
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	o.ProbeAddr = l.Addr().String()
 	_ = l.Close()
+	for _, m := range mods {
+		m(&o)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = app.Run(ctx, o) }()

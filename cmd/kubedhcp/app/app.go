@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -40,10 +41,12 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/ipam"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/controllers/membership"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
 	dhcpmetrics "github.com/kubedhcp/kubedhcp/dhcpserver/metrics"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/serve"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/transport"
 )
@@ -99,6 +102,9 @@ type Options struct {
 	// SpareTTL how long each is stored for between renewals.
 	Spares   int
 	SpareTTL time.Duration
+	// ProbeInterval is how often each replica probes the interfaces its
+	// Subnets are served on (0: never).
+	ProbeInterval time.Duration
 	// BindingLog logs every binding change as one line (logger
 	// "history"): who had which address when.
 	BindingLog bool
@@ -151,6 +157,7 @@ func Defaults() Options {
 		SpareTTL:         time.Hour,
 		ClaimWait:        3 * time.Second,
 		BindingLog:       true,
+		ProbeInterval:    30 * time.Second,
 	}
 }
 
@@ -313,6 +320,7 @@ type wired struct {
 	server *serve.Server
 	mgr    manager.Manager
 	health *controllers.StoreHealth
+	probe  *controllers.SelfProbe
 }
 
 // wire builds every part in the order they depend on one another, each
@@ -355,6 +363,14 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 	if err := pinner.SetupWithManager(mgr, leaseCache); err != nil {
 		return nil, fmt.Errorf("setting up the pin controller: %w", err)
 	}
+	var sp *controllers.SelfProbe
+	if o.ProbeInterval > 0 {
+		sp = newSelfProbe(mgr, o, eng, recorder, metrics.ctrl)
+		status.Rogues = sp.Rogues
+		if err := mgr.Add(sp); err != nil {
+			return nil, err
+		}
+	}
 	if o.IPAM {
 		if err := addIPAM(mgr, o, eng, members, recorder); err != nil {
 			return nil, err
@@ -367,7 +383,34 @@ func wire(mgr manager.Manager, cfg *rest.Config, o Options, leaseCache cache.Cac
 			return nil, fmt.Errorf("adding a runnable: %w", err)
 		}
 	}
-	return &wired{engine: eng, server: srv, mgr: mgr, health: health}, nil
+	return &wired{engine: eng, server: srv, mgr: mgr, health: health, probe: sp}, nil
+}
+
+// newSelfProbe probes the served interfaces for this server's own answer
+// and for other DHCP servers.
+func newSelfProbe(mgr manager.Manager, o Options, eng *engine.Engine, recorder events.EventRecorder, m *controllers.Metrics) *controllers.SelfProbe {
+	window := min(2*time.Second, o.ProbeInterval/2)
+	return &controllers.SelfProbe{Config: eng.Snapshot, Replica: o.ReplicaName, Interval: o.ProbeInterval, Window: window,
+		Client: mgr.GetClient(), Namespace: o.Namespace, Recorder: recorder, Answered: m.ProbeAnswered, Log: o.Log.WithName("probe"),
+		Probe: func(ctx context.Context, iface string, hw net.HardwareAddr, window time.Duration) (probe.Result, error) {
+			return probe.Probe(ctx, iface, hw, window, o.Test.InNetns)
+		},
+		Answers: func(iface string, hw net.HardwareAddr) bool { return answersProbe(eng, iface, hw) }}
+}
+
+// answersProbe asks the engine for its answer to the probe's DISCOVER on
+// iface, and lets the offered address go again.
+func answersProbe(eng *engine.Engine, iface string, hw net.HardwareAddr) bool {
+	m, err := probe.Discover(hw)
+	if err != nil {
+		return false
+	}
+	reply, res := eng.Handle(context.Background(), m, engine.Meta{Interface: iface, Broadcast: true})
+	if reply == nil || res.Outcome != engine.OutcomeOffer {
+		return false
+	}
+	eng.Allocator().DropOffer(res.Addr, alloc.ClientOf(probe.ClientID, hw), time.Now())
+	return true
 }
 
 // addIPAM answers Cluster API IPAddressClaims from the engine's pools on
@@ -522,6 +565,11 @@ func addProbes(mgr manager.Manager, w *wired) error {
 		return nil
 	}); err != nil {
 		return err
+	}
+	if w.probe != nil {
+		if err := mgr.AddReadyzCheck("probe", w.probe.Check); err != nil {
+			return err
+		}
 	}
 	return mgr.AddReadyzCheck("dhcp", func(*http.Request) error {
 		if !w.engine.Ready() {
