@@ -141,6 +141,9 @@ func (a *Allocator) OtherBindings(subnet string, c Client, addr netip.Addr, now 
 	defer a.mu.Unlock()
 	ck := clientKey{subnet, c}
 	cands := a.others[ck]
+	if len(cands) == 0 {
+		return nil // the usual renewal: no other address was ever stored for the client
+	}
 	if cur, ok := a.byClient[ck]; ok {
 		cands = append(cands[:len(cands):len(cands)], cur)
 	}
