@@ -29,6 +29,6 @@ func newRoot() *cobra.Command {
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl dhcp"},
 	}
 	k.bindFlags(root)
-	root.AddCommand(newLeases(k), newWhoHas(k), newUsage(k), newPin(k), newWhy(k))
+	root.AddCommand(newLeases(k), newWhoHas(k), newUsage(k), newPin(k), newWhy(k), newImport(k))
 	return root
 }

@@ -2,7 +2,9 @@ package manager_test
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/test/loadgen"
 	"github.com/kubedhcp/kubedhcp/test/testenv"
 )
 
@@ -118,4 +121,31 @@ func TestKubectlPlugin(t *testing.T) {
 	t.Logf("kubectl dhcp pin printed:\n%s", out)
 	mustPlugin(t, ns, []string{"Reservation", "client-a"}, "who-has", mac)
 	mustPlugin(t, ns, []string{"__start_kubectl"}, "completion", "bash")
+	checkImportLeases(t, ns, r)
+}
+
+// checkImportLeases: a dnsmasq.leases file imported as Lease objects keeps
+// its client's address under kubedhcp.
+func checkImportLeases(t *testing.T, ns string, r *loadgen.Relay) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "dnsmasq.leases")
+	exp := time.Now().Add(time.Hour).Unix()
+	content := fmt.Sprintf("%d 02:00:00:00:74:33 10.50.0.18 moved-host *\n%d 02:00:00:00:74:34 192.0.2.7 * *\n", exp, exp)
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := plugin(t, ns, "import", "leases", "--format", "dnsmasq", file)
+	if err != nil || !strings.Contains(out, "name: lab-10-50-0-18") || !strings.Contains(out, "not imported: line 2: 192.0.2.7: in no Subnet") {
+		t.Fatalf("import leases: %v\n%s", err, out)
+	}
+	manifest := out[:strings.Index(out, "not imported")]
+	if o, err := env.KubectlStdin(manifest, "apply", "-f", "-"); err != nil {
+		t.Fatalf("%v\n%s", err, o)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := r.Client(net.HardwareAddr{0x02, 0, 0, 0, 0x74, 0x33})
+	eventually(t, 10*time.Second, "the imported client gets its address", func() bool {
+		return c.DORA(ctx, time.Second) == nil && c.Addr().String() == "10.50.0.18"
+	})
 }
