@@ -14,12 +14,70 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/migrate"
 )
 
+// formatDhcpd names ISC dhcpd's files in --format.
+const formatDhcpd = "dhcpd"
+
 func newImport(k *kube) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import",
-		Short: "Import from ISC dhcpd, Kea or dnsmasq (leases today)",
+		Short: "Import from ISC dhcpd, Kea or dnsmasq: leases of all three, configuration of dhcpd",
 	}
-	cmd.AddCommand(newImportLeases(k))
+	cmd.AddCommand(newImportLeases(k), newImportConfig(k))
+	return cmd
+}
+
+func newImportConfig(k *kube) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "config FILE",
+		Short:   "Print an ISC dhcpd.conf as Subnets, Pools and Reservations, for kubectl apply; what does not map is listed with its line",
+		Example: "  kubectl dhcp import config --format dhcpd /etc/dhcp/dhcpd.conf > kubedhcp.yaml",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != formatDhcpd {
+				return fmt.Errorf("--format %q: only dhcpd configurations import today (Kea and dnsmasq: leases only)", format)
+			}
+			if err := k.connect(); err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer func() { _ = f.Close() }()
+			objs, skipped, err := migrate.ReadDhcpdConf(f, k.ns)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			w := &printer{w: cmd.OutOrStdout()}
+			var all []any
+			for i := range objs.Subnets {
+				all = append(all, &objs.Subnets[i])
+			}
+			for i := range objs.Pools {
+				all = append(all, &objs.Pools[i])
+			}
+			for i := range objs.Reservations {
+				all = append(all, &objs.Reservations[i])
+			}
+			for _, o := range all {
+				out, err := yaml.Marshal(o)
+				if err != nil {
+					return err
+				}
+				w.f("---\n%s", out)
+			}
+			e := &printer{w: cmd.ErrOrStderr()}
+			for _, s := range skipped {
+				e.f("not imported: %s\n", s)
+			}
+			if err := e.done(); err != nil {
+				return err
+			}
+			return w.done()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", formatDhcpd, "dhcpd (dhcpd.conf)")
 	return cmd
 }
 
@@ -35,7 +93,7 @@ func newImportLeases(k *kube) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			read := map[string]func(io.Reader) ([]migrate.Entry, []migrate.Skipped, error){
-				"dhcpd": migrate.ReadDhcpdLeases, "kea": migrate.ReadKeaLeases, "dnsmasq": migrate.ReadDnsmasqLeases}[format]
+				formatDhcpd: migrate.ReadDhcpdLeases, "kea": migrate.ReadKeaLeases, "dnsmasq": migrate.ReadDnsmasqLeases}[format]
 			if read == nil {
 				return fmt.Errorf("--format %q: want dhcpd, kea or dnsmasq", format)
 			}

@@ -122,6 +122,23 @@ func TestKubectlPlugin(t *testing.T) {
 	mustPlugin(t, ns, []string{"Reservation", "client-a"}, "who-has", mac)
 	mustPlugin(t, ns, []string{"__start_kubectl"}, "completion", "bash")
 	checkImportLeases(t, ns, r)
+	checkImportConfig(t, ns)
+}
+
+// checkImportConfig: a dhcpd.conf imports to objects the apiserver
+// accepts.
+func checkImportConfig(t *testing.T, ns string) {
+	t.Helper()
+	file := filepath.Join(testenv.RepoRoot(), "controllers", "migrate", "testdata", "dhcpd.conf")
+	out, err := plugin(t, ns, "import", "config", "--format", "dhcpd", file)
+	if err != nil || !strings.Contains(out, "kind: Subnet") || !strings.Contains(out, "not imported: line 6: authoritative") {
+		t.Fatalf("import config: %v\n%s", err, out)
+	}
+	manifest := out[:strings.Index(out, "not imported")]
+	if o, err := env.KubectlStdin(manifest, "apply", "--dry-run=server", "-f", "-"); err != nil ||
+		!strings.Contains(o, "subnet.dhcp.kubedhcp.io/net-10-0-0-0-24 created (server dry run)") || !strings.Contains(o, "reservation.dhcp.kubedhcp.io/printer") {
+		t.Fatalf("the imported objects: %v\n%s", err, o)
+	}
 }
 
 // checkImportLeases: a dnsmasq.leases file imported as Lease objects keeps
