@@ -238,3 +238,27 @@ func TestStoredReadsBackWhatKeepAccepts(t *testing.T) {
 		}
 	}
 }
+
+// StoredOf finds every stored address of a client, the one it holds now
+// and one it was stored at before (two replicas raced for a claim), and
+// none of another client's.
+func TestStoredOf(t *testing.T) {
+	a, sn := setup(t, subnet("10.0.0.30"))
+	claim := func(addr, name, v string) lease.Binding {
+		return lease.Binding{Subnet: sn.Name, Addr: netip.MustParseAddr(addr), State: lease.Claimed, Claim: name, Version: v}
+	}
+	a.Observe(claim("10.0.0.20", "vip", "1"))
+	a.Observe(claim("10.0.0.21", "vip", "2"))
+	a.Observe(claim("10.0.0.22", "other", "3"))
+	held := a.StoredOf(ClaimClient("vip"), lease.Claimed)
+	got := make([]string, 0, len(held))
+	for _, b := range held {
+		got = append(got, b.Addr.String())
+	}
+	if fmt.Sprint(got) != "[10.0.0.20 10.0.0.21]" {
+		t.Errorf("StoredOf(vip) = %v, want both of its addresses", got)
+	}
+	if n := len(a.StoredOf(ClaimClient("vip"), lease.Bound)); n != 0 {
+		t.Errorf("StoredOf(vip, Bound) = %d bindings, want none", n)
+	}
+}

@@ -166,3 +166,33 @@ func (a *Allocator) OtherBindings(subnet string, c Client, addr netip.Addr, now 
 	}
 	return out
 }
+
+// StoredOf returns client c's stored bindings in state st, in the subnets
+// of the current snapshot: the one it holds now and any it was stored at
+// before (the index OtherBindings reads). It walks a client's addresses,
+// not every binding.
+func (a *Allocator) StoredOf(c Client, st lease.State) []lease.Binding {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.snap == nil {
+		return nil
+	}
+	var out []lease.Binding
+	seen := map[netip.Addr]bool{}
+	for _, sn := range a.snap.Subnets() {
+		ck := clientKey{sn.Name, c}
+		addrs := a.others[ck]
+		if cur, ok := a.byClient[ck]; ok {
+			addrs = append(addrs[:len(addrs):len(addrs)], cur)
+		}
+		for _, x := range addrs {
+			e := a.byAddr[x]
+			if seen[x] || e == nil || !e.stored || e.owner != c || e.state != st {
+				continue
+			}
+			seen[x] = true
+			out = append(out, a.binding(x, e))
+		}
+	}
+	return out
+}

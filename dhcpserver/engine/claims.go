@@ -158,10 +158,9 @@ func (e *Engine) claimAddr(ctx context.Context, sn *config.Subnet, addr netip.Ad
 // (when valid), so that they are free again, and returns them.
 func (e *Engine) Unclaim(ctx context.Context, claim string, keep netip.Addr) ([]netip.Addr, error) {
 	c := alloc.ClaimClient(claim)
-	held := e.alloc.Stored(func(st lease.State, _ time.Time) bool { return st == lease.Claimed })
 	var out []netip.Addr
-	for _, b := range held {
-		if b.Claim != claim || b.Addr == keep {
+	for _, b := range e.Claims(claim) {
+		if b.Addr == keep {
 			continue
 		}
 		now := e.clock.Now()
@@ -183,19 +182,15 @@ func (e *Engine) Unclaim(ctx context.Context, claim string, keep netip.Addr) ([]
 	return out, nil
 }
 
-// Claims returns the bindings held for the claim named claim.
+// Claims returns the bindings held for the claim named claim, in the
+// subnets served (a claim in a subnet since removed is left to the orphan
+// sweep, AllClaimed).
 func (e *Engine) Claims(claim string) []lease.Binding {
-	held := e.alloc.Stored(func(st lease.State, _ time.Time) bool { return st == lease.Claimed })
-	out := held[:0]
-	for _, b := range held {
-		if b.Claim == claim {
-			out = append(out, b)
-		}
-	}
-	return out
+	return e.alloc.StoredOf(alloc.ClaimClient(claim), lease.Claimed)
 }
 
-// AllClaimed returns every binding held for a claim.
+// AllClaimed returns every binding held for a claim: a walk of every
+// binding, for the periodic orphan sweep only.
 func (e *Engine) AllClaimed() []lease.Binding {
 	return e.alloc.Stored(func(st lease.State, _ time.Time) bool { return st == lease.Claimed })
 }
