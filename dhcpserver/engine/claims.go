@@ -146,7 +146,7 @@ func (e *Engine) claimAddr(ctx context.Context, sn *config.Subnet, addr netip.Ad
 		if ce.Holder != nil {
 			e.alloc.Observe(*ce.Holder)
 		} else {
-			e.alloc.HoldOut(addr, "claim-conflict/"+addr.String())
+			e.holdUnknown(sn.Name, addr, now)
 		}
 		return fmt.Errorf("%s: %w", addr, ErrReservedHeld)
 	}

@@ -255,10 +255,13 @@ func (t *txn) commit(b lease.Binding) (lease.Binding, error) {
 // holdUnknown keeps an address out of service for the probation period,
 // here only, when the Store holds it for a binding it cannot read: the
 // next client is offered another instead of this one again.
-func (t *txn) holdUnknown(addr netip.Addr) {
-	held := lease.Binding{Subnet: t.sn.Name, Addr: addr, State: lease.Declined, Start: t.now, Renewed: t.now,
-		Expires: t.now.Add(t.e.set.Probation)}
-	t.e.alloc.Observe(held)
+func (t *txn) holdUnknown(addr netip.Addr) { t.e.holdUnknown(t.sn.Name, addr, t.now) }
+
+// holdUnknown keeps addr out of service for a probation, as declined: the
+// Store refused a write to it without saying who holds it.
+func (e *Engine) holdUnknown(subnet string, addr netip.Addr, now time.Time) {
+	e.alloc.Observe(lease.Binding{Subnet: subnet, Addr: addr, State: lease.Declined, Start: now, Renewed: now,
+		Expires: now.Add(e.set.Probation)})
 }
 
 // commitFailed answers a request whose commit of want failed, and ends
