@@ -2,14 +2,15 @@
 # install-clients.sh installs the real DHCP clients and relay the demo and
 # the e2e tests run in network namespaces: isc-dhcp-client (dhclient),
 # dhcpcd-base (dhcpcd, without dhcpcd5's service), busybox (udhcpc) and
-# isc-dhcp-relay (dhcrelay), and dnsmasq-base (dnsmasq, the rogue server of
-# the self-probe test); or the Debian packages named as arguments
+# isc-dhcp-relay (dhcrelay), dnsmasq-base (dnsmasq, the rogue server of
+# the self-probe test) and kea-dhcp4-server (the server the migration test
+# moves a client from); or the Debian packages named as arguments
 # (make bench: kea-dhcp4-server kea-admin postgresql). A policy-rc.d that
 # exits 101 keeps every package from starting a daemon on this machine's
 # own interfaces.
 set -euo pipefail
 
-want=(isc-dhcp-client dhcpcd-base busybox isc-dhcp-relay dnsmasq-base)
+want=(isc-dhcp-client dhcpcd-base busybox isc-dhcp-relay dnsmasq-base kea-dhcp4-server)
 [[ $# -gt 0 ]] && want=("$@")
 missing=()
 for p in "${want[@]}"; do

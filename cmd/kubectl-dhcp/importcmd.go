@@ -14,71 +14,102 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/migrate"
 )
 
-// formatDhcpd names ISC dhcpd's files in --format.
-const formatDhcpd = "dhcpd"
+// The servers whose files import, as --format names them.
+const (
+	formatDhcpd   = "dhcpd"
+	formatKea     = "kea"
+	formatDnsmasq = "dnsmasq"
+)
+
+// formats completes --format.
+func formats(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{formatDhcpd, formatKea, formatDnsmasq}, cobra.ShellCompDirectiveNoFileComp
+}
 
 func newImport(k *kube) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import",
-		Short: "Import from ISC dhcpd, Kea or dnsmasq: leases of all three, configuration of dhcpd",
+		Short: "Import the configuration and the leases of ISC dhcpd, Kea or dnsmasq",
 	}
 	cmd.AddCommand(newImportLeases(k), newImportConfig(k))
 	return cmd
 }
 
+// configReaders are the configuration readers by --format.
+var configReaders = map[string]func(io.Reader, string) (migrate.Objects, []migrate.Skipped, error){
+	formatDhcpd: migrate.ReadDhcpdConf, formatKea: migrate.ReadKeaConf, formatDnsmasq: migrate.ReadDnsmasqConf}
+
 func newImportConfig(k *kube) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:     "config FILE",
-		Short:   "Print an ISC dhcpd.conf as Subnets, Pools and Reservations, for kubectl apply; what does not map is listed with its line",
-		Example: "  kubectl dhcp import config --format dhcpd /etc/dhcp/dhcpd.conf > kubedhcp.yaml",
-		Args:    cobra.ExactArgs(1),
+		Use:   "config FILE",
+		Short: "Print an ISC dhcpd.conf, a Kea kea-dhcp4.json or a dnsmasq configuration as Subnets, Pools and Reservations, for kubectl apply",
+		Long: "Subnets carry the options, lease times, authoritative, relay addresses and PXE boot rules (if/elsif chains, Kea " +
+			"classes, dhcp-boot); Pools the ranges, restricted to the classes that map (vendor class, user class, architecture, " +
+			"known clients); Reservations the hosts. Everything that does not map, or maps only in part, is listed on standard " +
+			"error with its line.",
+		Example: "  kubectl dhcp import config --format dhcpd /etc/dhcp/dhcpd.conf > kubedhcp.yaml\n" +
+			"  kubectl dhcp import config --format kea /etc/kea/kea-dhcp4.json > kubedhcp.yaml\n" +
+			"  kubectl dhcp import config --format dnsmasq /etc/dnsmasq.conf > kubedhcp.yaml",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != formatDhcpd {
-				return fmt.Errorf("--format %q: only dhcpd configurations import today (Kea and dnsmasq: leases only)", format)
-			}
-			if err := k.connect(); err != nil {
-				return err
+			read := configReaders[format]
+			if read == nil {
+				return fmt.Errorf("--format %q: want dhcpd, kea or dnsmasq", format)
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer func() { _ = f.Close() }()
-			objs, skipped, err := migrate.ReadDhcpdConf(f, k.ns)
+			objs, skipped, err := read(f, k.namespaceOnly())
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			w := &printer{w: cmd.OutOrStdout()}
-			var all []any
-			for i := range objs.Subnets {
-				all = append(all, &objs.Subnets[i])
-			}
-			for i := range objs.Pools {
-				all = append(all, &objs.Pools[i])
-			}
-			for i := range objs.Reservations {
-				all = append(all, &objs.Reservations[i])
-			}
-			for _, o := range all {
-				out, err := yaml.Marshal(o)
-				if err != nil {
-					return err
-				}
-				w.f("---\n%s", out)
-			}
-			e := &printer{w: cmd.ErrOrStderr()}
-			for _, s := range skipped {
-				e.f("not imported: %s\n", s)
-			}
-			if err := e.done(); err != nil {
-				return err
-			}
-			return w.done()
+			return printImport(cmd, objs, skipped)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", formatDhcpd, "dhcpd (dhcpd.conf)")
+	cmd.Flags().StringVar(&format, "format", "", "dhcpd (dhcpd.conf), kea (kea-dhcp4.json) or dnsmasq (dnsmasq.conf)")
+	_ = cmd.MarkFlagRequired("format")
+	_ = cmd.RegisterFlagCompletionFunc("format", formats)
 	return cmd
+}
+
+// printImport prints the objects as YAML documents without status, and
+// what was not imported, or only in part, on standard error.
+func printImport(cmd *cobra.Command, objs migrate.Objects, skipped []migrate.Skipped) error {
+	all := make([]manifest, 0, len(objs.Subnets)+len(objs.Pools)+len(objs.Reservations))
+	for _, o := range objs.Subnets {
+		all = append(all, manifest{APIVersion: o.APIVersion, Kind: o.Kind, Metadata: manifestMeta{o.Name, o.Namespace}, Spec: o.Spec})
+	}
+	for _, o := range objs.Pools {
+		all = append(all, manifest{APIVersion: o.APIVersion, Kind: o.Kind, Metadata: manifestMeta{o.Name, o.Namespace}, Spec: o.Spec})
+	}
+	for _, o := range objs.Reservations {
+		all = append(all, manifest{APIVersion: o.APIVersion, Kind: o.Kind, Metadata: manifestMeta{o.Name, o.Namespace}, Spec: o.Spec})
+	}
+	w := &printer{w: cmd.OutOrStdout()}
+	for _, o := range all {
+		out, err := yaml.Marshal(o)
+		if err != nil {
+			return err
+		}
+		w.f("---\n%s", out)
+	}
+	e := &printer{w: cmd.ErrOrStderr()}
+	for _, s := range skipped {
+		if s.Partly {
+			e.f("imported in part: %s\n", s)
+		} else {
+			e.f("not imported: %s\n", s)
+		}
+	}
+	e.f("%d Subnets, %d Pools, %d Reservations; %d statements not imported or in part\n",
+		len(objs.Subnets), len(objs.Pools), len(objs.Reservations), len(skipped))
+	if err := e.done(); err != nil {
+		return err
+	}
+	return w.done()
 }
 
 func newImportLeases(k *kube) *cobra.Command {
@@ -93,7 +124,7 @@ func newImportLeases(k *kube) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			read := map[string]func(io.Reader) ([]migrate.Entry, []migrate.Skipped, error){
-				formatDhcpd: migrate.ReadDhcpdLeases, "kea": migrate.ReadKeaLeases, "dnsmasq": migrate.ReadDnsmasqLeases}[format]
+				formatDhcpd: migrate.ReadDhcpdLeases, formatKea: migrate.ReadKeaLeases, formatDnsmasq: migrate.ReadDnsmasqLeases}[format]
 			if read == nil {
 				return fmt.Errorf("--format %q: want dhcpd, kea or dnsmasq", format)
 			}
@@ -138,8 +169,6 @@ func newImportLeases(k *kube) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "", "dhcpd (dhcpd.leases), kea (kea-leases4.csv) or dnsmasq (dnsmasq.leases)")
 	_ = cmd.MarkFlagRequired("format")
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"dhcpd", "kea", "dnsmasq"}, cobra.ShellCompDirectiveNoFileComp
-	})
+	_ = cmd.RegisterFlagCompletionFunc("format", formats)
 	return cmd
 }

@@ -28,6 +28,23 @@ func (k *kube) bindFlags(cmd *cobra.Command) {
 	f.StringVarP(&k.namespace, "namespace", "n", "", "the namespace kubedhcp serves (default: the context's)")
 }
 
+// namespaceOnly is the namespace without a cluster, for commands that only
+// write manifests: --namespace, else the context's, else "default".
+func (k *kube) namespaceOnly() string {
+	if k.namespace != "" {
+		return k.namespace
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if k.kubeconfig != "" {
+		rules.ExplicitPath = k.kubeconfig
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context})
+	if ns, _, err := cc.Namespace(); err == nil && ns != "" {
+		return ns
+	}
+	return "default"
+}
+
 // connect builds the client once.
 func (k *kube) connect() error {
 	if k.c != nil {

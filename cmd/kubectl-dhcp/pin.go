@@ -81,10 +81,10 @@ func pin(ctx context.Context, k *kube, leaseName, name string, timeout time.Dura
 
 // manifest is a Reservation as a user writes it.
 type manifest struct {
-	APIVersion string                       `json:"apiVersion"`
-	Kind       string                       `json:"kind"`
-	Metadata   manifestMeta                 `json:"metadata"`
-	Spec       dhcpv1alpha1.ReservationSpec `json:"spec"`
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Metadata   manifestMeta `json:"metadata"`
+	Spec       any          `json:"spec"`
 }
 
 type manifestMeta struct {

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,45 +11,195 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// An ISC dhcpd.conf imports to a Subnet (options and lease times), a Pool
-// per range and a Reservation per host; what does not map is listed with
-// its line.
-func TestDhcpdConf(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "dhcpd.conf"))
+// readers are the configuration readers by the file they read.
+var readers = map[string]func(io.Reader, string) (Objects, []Skipped, error){
+	"dhcpd.conf": ReadDhcpdConf, "kea-dhcp4.json": ReadKeaConf, "dnsmasq.conf": ReadDnsmasqConf}
+
+func readConf(t *testing.T, file string) (string, []Skipped) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "network", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = f.Close() }()
-	objs, skipped, err := ReadDhcpdConf(f, "kubedhcp")
+	objs, skipped, err := readers[file](f, "kubedhcp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ := yaml.Marshal(objs)
-	got := string(out)
-	for _, want := range []string{"cidr: 10.0.0.0/24", "name: net-10-0-0-0-24", "- 10.0.0.1", "domainName: corp.example",
-		"- 10.0.0.2", "- 10.0.0.3", "- 10.0.0.4", "default: 10m0s", "max: 2h0m0s", "start: 10.0.0.100", "end: 10.0.0.199",
-		"macAddress: 00:1b:a9:12:34:56", "ipAddress: 10.0.0.5", "name: printer"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("imported\n%s\nwant %q", got, want)
-		}
+	out, err := yaml.Marshal(objs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(objs.Subnets) != 1 || len(objs.Pools) != 1 || len(objs.Reservations) != 1 {
-		t.Errorf("%d subnets, %d pools, %d reservations; want 1 each", len(objs.Subnets), len(objs.Pools), len(objs.Reservations))
-	}
-	said := fmt.Sprint(skipped)
-	for _, want := range []string{"line 6: authoritative: not mapped", "line 7: ddns-update-style none: not mapped",
-		`line 13: filename "pxelinux.0": not mapped`, "line 20: host lost: 192.0.2.5 is in no subnet"} {
-		if !strings.Contains(said, want) {
-			t.Errorf("skipped %s\nwant %q", said, want)
-		}
-	}
-	t.Logf("skipped: %s", said)
+	return string(out), skipped
 }
 
-func TestDhcpdConfSyntax(t *testing.T) {
-	for _, bad := range []string{"subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.2 }", "option routers 10.0.0.1", "}"} {
-		if _, _, err := ReadDhcpdConf(strings.NewReader(bad), "ns"); err == nil {
-			t.Errorf("%q read without an error", bad)
+// One network, written for ISC dhcpd, Kea and dnsmasq (options, lease
+// times, a class that chooses a pool, PXE rules, a relayed subnet and a
+// reservation), imports to the same objects from each.
+func TestOneNetworkInThreeFormatsImportsAlike(t *testing.T) {
+	want, skipped := readConf(t, "dhcpd.conf")
+	t.Logf("dhcpd.conf imports to\n%s", want)
+	for _, s := range []string{"cidr: 10.0.0.0/24", "cidr: 10.1.0.0/24", "name: net-10-0-0-0-24-pool-2", "vendorClassPrefix: Polycom",
+		"authoritative: true", "nextServer: 10.0.0.10", "userClass: iPXE", "bootFileName: http://10.0.0.10/boot.ipxe",
+		"- 7\n", "- 9\n", "bootFileName: undionly.kpxe", "default: 10m0s", "max: 10m0s", "domainName: corp.example",
+		"- 10.0.0.3", "macAddress: 00:1b:a9:12:34:56", "hostname: printer", "name: printer", "subnet: net-10-1-0-0-24"} {
+		if !strings.Contains(want, s) {
+			t.Errorf("dhcpd.conf imported without %q", s)
 		}
+	}
+	if said := fmt.Sprint(skipped); !strings.Contains(said, "line 8: ddns-update-style none: not mapped") || len(skipped) != 1 {
+		t.Errorf("dhcpd.conf: not imported %v, want only ddns-update-style on line 8", said)
+	}
+	for _, file := range []string{"kea-dhcp4.json", "dnsmasq.conf"} {
+		got, skipped := readConf(t, file)
+		if got != want {
+			t.Errorf("%s imports to\n%s\nwant (as dhcpd.conf)\n%s", file, got, want)
+		}
+		t.Logf("%s: not imported or in part: %v", file, skipped)
+	}
+}
+
+// What does not map is listed with its line and the reason, from each
+// format; nothing is dropped without a word.
+func TestUnmappedIsListedWithItsLine(t *testing.T) {
+	cases := map[string]struct {
+		src  string
+		want []string
+	}{
+		"dhcpd.conf": {src: `ddns-update-style none;
+class "odd" { match if option agent.circuit-id = "x"; }
+subnet 10.0.0.0 netmask 255.255.255.0 {
+  range 10.0.0.10 10.0.0.20;
+  pool { deny members of "odd"; range 10.0.0.30 10.0.0.40; }
+  option foo-bar 1;
+}
+shared-network lan { subnet 10.2.0.0 netmask 255.255.255.0 { } }
+host lost { hardware ethernet 00:1b:a9:00:00:01; fixed-address 192.0.2.5; }
+if option user-class = "iPXE" { filename "a"; next-server 10.0.0.9; }
+`, want: []string{"line 1: ddns-update-style none: not mapped", `line 2: match if option agent.circuit-id = "x"`,
+			`line 5: deny members of "odd": not mapped (in a pool)`, "line 6: option foo-bar 1: option foo-bar has no kubedhcp field",
+			"line 8: shared-network lan: kubedhcp has no shared networks", "line 9: host lost", "192.0.2.5 is in no subnet",
+			"line 10: next-server 10.0.0.9: not mapped (under if)"}},
+		"kea-dhcp4.json": {src: `{"Dhcp4": {
+  "hooks-libraries": [],
+  "client-classes": [ {"name": "odd", "test": "pkt4.mac == 0x0102"} ],
+  "subnet4": [ {"subnet": "10.0.0.0/24", "id": 1,
+    "pools": [ {"pool": "10.0.0.10 - 10.0.0.20", "client-class": "odd"} ],
+    "option-data": [ {"name": "cookie-servers", "data": "10.0.0.1"} ],
+    "reservation-mode": "all" } ]
+}}`, want: []string{`line 2: "hooks-libraries": [...]: set in kubedhcp by no hooks`, `line 3: class odd: "pkt4.mac == 0x0102"`,
+			`line 5: "client-class": "odd": class odd is not one whose test maps`, "line 6: option cookie-servers",
+			`line 7: "reservation-mode": "all": not mapped`}},
+		"dnsmasq.conf": {src: `interface=eth1
+dhcp-range=10.0.0.10,10.0.0.20,12h
+dhcp-range=10.0.0.10,10.0.0.20,255.255.255.0,12h
+dhcp-match=set:ipxe,175
+dhcp-boot=tag:ipxe,a.ipxe
+dhcp-option=tag:ipxe,option:router,10.0.0.1
+dhcp-host=00:1b:a9:00:00:02,printer
+`, want: []string{"line 1: interface=eth1: not mapped", "line 2: dhcp-range=10.0.0.10,10.0.0.20,12h: no netmask",
+			"line 4: dhcp-match=set:ipxe,175: only dhcp-match on option:client-arch", "line 5: dhcp-boot=tag:ipxe,a.ipxe: tag ipxe is not a class",
+			"line 6: dhcp-option=tag:ipxe,option:router,10.0.0.1: options per class", "line 7: dhcp-host=00:1b:a9:00:00:02,printer: a host without an address"}},
+	}
+	for file, c := range cases {
+		t.Run(file, func(t *testing.T) {
+			_, skipped, err := readers[file](strings.NewReader(c.src), "ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			said := fmt.Sprint(skipped)
+			for _, w := range c.want {
+				if !strings.Contains(said, w) {
+					t.Errorf("listed %s\nwant %q", said, w)
+				}
+			}
+		})
+	}
+}
+
+// A file that is not well formed is an error naming the line.
+func TestConfSyntax(t *testing.T) {
+	for file, bad := range map[string][]string{
+		"dhcpd.conf":     {"subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.1 10.0.0.2 }", "option routers 10.0.0.1", "}"},
+		"kea-dhcp4.json": {"{\"Dhcp4\": {\n\"subnet4\": [ }", "[]", "{\"Dhcp6\": {}}", "{} {}"},
+	} {
+		for _, src := range bad {
+			if _, _, err := readers[file](strings.NewReader(src), "ns"); err == nil {
+				t.Errorf("%s %q read without an error", file, src)
+			} else {
+				t.Logf("%s %q: %v", file, src, err)
+			}
+		}
+	}
+}
+
+// Hostile input never panics a reader: every prefix of each sample file.
+func TestConfReadersTakeTruncatedInput(t *testing.T) {
+	for file, read := range readers {
+		src, err := os.ReadFile(filepath.Join("testdata", "network", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range src {
+			_, _, _ = read(strings.NewReader(string(src[:i])), "ns")
+		}
+	}
+}
+
+// What each format has beyond the shared network: dhcpd's groups, short
+// MAC octets and bad host names; Kea's interface, relay addresses outside
+// the subnet, client-id reservations and hex options; dnsmasq's known
+// tags, dhcp-ignore and options of codes without a field.
+func TestFormatSpecifics(t *testing.T) {
+	cases := map[string]struct {
+		src        string
+		want, said []string
+	}{
+		"dhcpd.conf": {src: `subnet 10.0.0.0 netmask 255.255.255.0 {
+  pool { allow known-clients; range 10.0.0.10 10.0.0.20; }
+  deny unknown-clients;
+}
+group {
+  option routers 10.0.0.9;
+  host Node_1 { hardware ethernet 0:1b:a9:0:0:3; fixed-address 10.0.0.7; option host-name "bad name"; }
+  host id { option dhcp-client-identifier 1:0:1b:a9:0:0:4; fixed-address 10.0.0.8; }
+}
+`, want: []string{"macAddress: 00:1b:a9:00:00:03", "name: node-1", "knownClients: Only", "denyUnknownClients: true",
+			"clientID: 01:00:1b:a9:00:00:04", "ipAddress: 10.0.0.8"},
+			said: []string{"line 6: option routers 10.0.0.9: not mapped (in a group", `host name "bad name" is not a valid host name`}},
+		"kea-dhcp4.json": {src: `{"Dhcp4": {"subnet4": [ {"subnet": "10.0.0.0/24", "interface": "eth1",
+  "relay": {"ip-addresses": ["192.168.5.1", "10.0.0.1"]},
+  "option-data": [ {"code": 150, "data": "0A000009", "csv-format": false} ],
+  "reservations": [ {"client-id": "01:00:1b:a9:00:00:05", "ip-address": "10.0.0.9"} ] } ] }}`,
+			want: []string{"- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
+				"clientID: 01:00:1b:a9:00:00:05", "name: host-10-0-0-9"}},
+		"dnsmasq.conf": {src: `dhcp-range=tag:!known,10.0.0.10,10.0.0.20,255.255.255.0,1h
+dhcp-range=10.0.0.30,10.0.0.40,255.255.255.0,2h
+dhcp-ignore=tag:!known
+dhcp-option=150,10.0.0.9
+dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite
+`, want: []string{"knownClients: Deny", "denyUnknownClients: true", "code: 150", "type: ipList", "value: 10.0.0.9",
+			"default: 1h0m0s", "default: 2h0m0s", "clientID: 01:00:1b:a9:00:00:06"},
+			said: []string{"line 5: dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite: a lease time per host does not map"}},
+	}
+	for file, c := range cases {
+		t.Run(file, func(t *testing.T) {
+			objs, skipped, err := readers[file](strings.NewReader(c.src), "ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := yaml.Marshal(objs)
+			for _, w := range c.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("imported\n%s\nwant %q", out, w)
+				}
+			}
+			said := fmt.Sprint(skipped)
+			for _, w := range c.said {
+				if !strings.Contains(said, w) {
+					t.Errorf("listed %s\nwant %q", said, w)
+				}
+			}
+		})
 	}
 }

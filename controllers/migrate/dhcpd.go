@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
 // ReadDhcpdLeases reads an ISC dhcpd.leases file: the last block of each
@@ -29,7 +27,7 @@ func ReadDhcpdLeases(r io.Reader) ([]Entry, []Skipped, error) {
 		case strings.HasPrefix(line, "lease ") && strings.HasSuffix(line, "{"):
 			a, err := netip.ParseAddr(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "lease "), "{")))
 			if err != nil || !a.Is4() {
-				skipped = append(skipped, Skipped{n, line, "not an IPv4 lease"})
+				skipped = append(skipped, Skipped{Line: n, Text: line, Why: "not an IPv4 lease"})
 				cur = nil
 				continue
 			}
@@ -94,7 +92,7 @@ func dhcpdTime(v string) time.Time {
 // octets separated by colons.
 func dhcpdOctets(v string) []byte {
 	if !strings.HasPrefix(v, `"`) {
-		b, _ := options.ParseHex(v)
+		b, _ := parseHex(v)
 		return b
 	}
 	v = strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`)

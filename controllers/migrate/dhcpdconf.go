@@ -12,27 +12,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
 )
 
-// Objects are the kubedhcp objects an import writes.
-type Objects struct {
-	Subnets      []dhcpv1alpha1.Subnet
-	Pools        []dhcpv1alpha1.Pool
-	Reservations []dhcpv1alpha1.Reservation
-}
-
-// statement is one dhcpd.conf statement: its words, its block (if it
-// opens one) and its line.
-type statement struct {
-	words []string
-	block []statement
-	line  int
-}
-
 // ReadDhcpdConf reads an ISC dhcpd.conf: each subnet becomes a Subnet
-// (its options, lease times), each range a Pool, each host with
-// hardware ethernet and fixed-address a Reservation in the Subnet holding
-// the address. Every statement that does not map is listed with its line.
+// (options, lease times, authoritative, boot), each pool or the ranges
+// outside pools a Pool (a pool's "allow members of" a class that maps
+// becomes its client classes), if/elsif/else chains choosing a filename
+// become boot rules, and each host with hardware ethernet or a client
+// identifier and a fixed-address a Reservation. Every statement that does
+// not map is listed with its line.
 func ReadDhcpdConf(r io.Reader, ns string) (Objects, []Skipped, error) {
 	src, err := io.ReadAll(r)
 	if err != nil {
@@ -42,38 +31,170 @@ func ReadDhcpdConf(r io.Reader, ns string) (Objects, []Skipped, error) {
 	if err != nil {
 		return Objects{}, nil, err
 	}
-	c := &conf{ns: ns}
-	global := &dhcpv1alpha1.DHCPOptions{}
-	var globalTimes dhcpv1alpha1.LeaseTimes
-	var hosts []statement
+	c := &dhcpdConf{b: &builder{ns: ns}, classes: map[string]cond{}, names: map[string]int{}, types: map[string]dhcpv1alpha1.CustomOptionType{}}
+	c.scope(stmts, &c.b.global, nil)
+	return c.b.result()
+}
+
+// dhcpdConf reads dhcpd.conf statements into a builder.
+type dhcpdConf struct {
+	b       *builder
+	classes map[string]cond                          // class name: its match, when it maps
+	names   map[string]int                           // declared option names: code
+	types   map[string]dhcpv1alpha1.CustomOptionType // declared option names: type
+}
+
+func (c *dhcpdConf) skip(s statement, why string) {
+	c.b.skip(s.line, strings.Join(s.words, " "), why)
+}
+
+// scope reads the statements of the file or of a subnet (n) into set.
+// Boot chains are collected in order and turned into rules at the end: a
+// later statement overrides an earlier one in dhcpd, a rule listed earlier
+// wins in kubedhcp.
+func (c *dhcpdConf) scope(stmts []statement, set *settings, n *network) {
+	var chains [][]dhcpv1alpha1.BootRule
+	var ranges []dhcpv1alpha1.AddressRange
+	var rangeLine int
 	for _, s := range stmts {
+		w := s.words
 		switch {
-		case s.words[0] == "subnet":
-			c.subnet(s, global, globalTimes)
-		case s.words[0] == "host":
-			hosts = append(hosts, s)
-		case !c.option(s, global, &globalTimes):
-			c.skip(s, "not mapped")
+		case c.bootChain(s, &chains):
+		case w[0] == "range" && n != nil:
+			if r, ok := c.rangeOf(s); ok {
+				ranges = append(ranges, r)
+				rangeLine = s.line
+			}
+		case w[0] == "pool" && n != nil:
+			c.pool(s, n)
+		case w[0] == "subnet" && n == nil:
+			c.subnet(s)
+		case w[0] == "shared-network" && n == nil:
+			c.skip(statement{words: w[:min(2, len(w))], line: s.line},
+				"kubedhcp has no shared networks: its subnets are imported each on its own (a relay of one reaches only its own; add relayAddresses)")
+			c.scope(s.block, set, nil)
+		case w[0] == "host":
+			c.host(s)
+		case w[0] == "class" && n == nil:
+			c.class(s)
+		case w[0] == "group":
+			c.group(s)
+		default:
+			c.setting(s, set)
 		}
 	}
-	for _, h := range hosts {
-		c.host(h)
+	for i := len(chains) - 1; i >= 0; i-- {
+		set.rules = append(set.rules, chains[i]...)
 	}
-	return c.out, c.skipped, nil
+	if len(ranges) > 0 {
+		if why, ok := c.b.addPool(dhcpv1alpha1.PoolSpec{Ranges: ranges}); !ok {
+			c.b.skip(rangeLine, "range", why)
+		}
+	}
 }
 
-type conf struct {
-	ns      string
-	out     Objects
-	skipped []Skipped
+// bootChain reads if, elsif, else and filename into chains; false when s
+// is none of them.
+func (c *dhcpdConf) bootChain(s statement, chains *[][]dhcpv1alpha1.BootRule) bool {
+	w := s.words
+	switch {
+	case w[0] == "if":
+		*chains = append(*chains, c.ifChain(s))
+	case w[0] == "elsif" || w[0] == "else":
+		if len(*chains) == 0 {
+			c.skip(s, w[0]+" without if")
+			return true
+		}
+		last := len(*chains) - 1
+		(*chains)[last] = append((*chains)[last], c.ifChain(s)...)
+	case w[0] == "filename" && len(w) == 2:
+		*chains = append(*chains, []dhcpv1alpha1.BootRule{{BootFileName: unquote(w[1])}})
+	default:
+		return false
+	}
+	return true
 }
 
-func (c *conf) skip(s statement, why string) {
-	c.skipped = append(c.skipped, Skipped{s.line, strings.Join(s.words, " "), why})
+// setting maps a statement that sets something for a scope.
+func (c *dhcpdConf) setting(s statement, set *settings) {
+	w := s.words
+	var err error
+	switch {
+	case len(w) == 2 && leaseTimeOf(w[0], &set.times) != nil:
+		err = seconds(w[1], leaseTimeOf(w[0], &set.times))
+	case w[0] == "authoritative" && len(w) == 1:
+		set.authoritative = true
+	case strings.Join(w, " ") == "deny unknown-clients" || strings.Join(w, " ") == "ignore unknown-clients":
+		set.denyUnknown = true
+	case w[0] == "next-server" && len(w) == 2:
+		_, err = ipv4List(w[1:])
+		set.nextServer = w[1]
+	case w[0] == "server-name" && len(w) == 2:
+		set.serverName = unquote(w[1])
+	case w[0] == "option" && len(w) >= 4 && w[2] == "code":
+		err = c.declare(s)
+	case w[0] == "option" && len(w) >= 3:
+		err = c.option(w[1], strings.Join(w[2:], " "), set)
+	default:
+		err = fmt.Errorf("not mapped")
+	}
+	if err != nil {
+		c.skip(s, err.Error())
+	}
+}
+
+// leaseTimeOf is the field of lt a lease-time statement sets, nil for
+// other statements.
+func leaseTimeOf(keyword string, lt *dhcpv1alpha1.LeaseTimes) **metav1.Duration {
+	return map[string]**metav1.Duration{"default-lease-time": &lt.Default, "max-lease-time": &lt.Max, "min-lease-time": &lt.Min}[keyword]
+}
+
+// option sets option name to value in set.
+func (c *dhcpdConf) option(name, value string, set *settings) error {
+	if code, ok := iscOptionNames[name]; ok {
+		if code == 1 || code == 12 {
+			return fmt.Errorf("sent from the Subnet's cidr or a Reservation's hostname")
+		}
+		return setOption(&set.opts, code, splitValues(value))
+	}
+	code, ok := c.names[name]
+	if !ok {
+		return fmt.Errorf("option %s has no kubedhcp field", name)
+	}
+	typ := c.types[name]
+	if typ == "" {
+		return fmt.Errorf("option %s (code %d): its type does not map to a custom option", name, code)
+	}
+	if typ == dhcpv1alpha1.CustomText || typ == dhcpv1alpha1.CustomDomainList {
+		value = unquote(value)
+	}
+	co, err := customOption(code, typ, value)
+	if err == nil {
+		set.custom = append(set.custom, co)
+	}
+	return err
+}
+
+// declare reads "option NAME code N = TYPE".
+func (c *dhcpdConf) declare(s statement) error {
+	w := s.words
+	code, err := strconv.Atoi(w[3])
+	if err != nil || len(w) < 6 || w[4] != "=" {
+		return fmt.Errorf("not option NAME code N = TYPE")
+	}
+	c.names[w[1]] = code
+	typ := map[string]dhcpv1alpha1.CustomOptionType{"ip-address": "ip", "array of ip-address": "ipList", "unsigned integer 8": "uint8",
+		"unsigned integer 16": "uint16", "unsigned integer 32": "uint32", "signed integer 8": "int8", "signed integer 16": "int16",
+		"signed integer 32": "int32", "integer 8": "int8", "integer 16": "int16", "integer 32": "int32", "text": "text",
+		"string": "hex", "boolean": "bool", "domain-list": "domainList"}[strings.Join(w[5:], " ")]
+	if typ != "" {
+		c.types[w[1]] = typ
+	}
+	return nil
 }
 
 // subnet maps "subnet A netmask M { ... }".
-func (c *conf) subnet(s statement, global *dhcpv1alpha1.DHCPOptions, times dhcpv1alpha1.LeaseTimes) {
+func (c *dhcpdConf) subnet(s statement) {
 	if len(s.words) != 4 || s.words[2] != "netmask" {
 		c.skip(s, "not subnet ADDRESS netmask MASK")
 		return
@@ -83,118 +204,169 @@ func (c *conf) subnet(s statement, global *dhcpv1alpha1.DHCPOptions, times dhcpv
 		c.skip(s, err.Error())
 		return
 	}
-	name := "net-" + strings.ReplaceAll(prefix.Addr().String(), ".", "-") + "-" + strconv.Itoa(prefix.Bits())
-	opts := *global.DeepCopy()
-	lt := *times.DeepCopy()
-	var ranges []dhcpv1alpha1.AddressRange
-	for _, b := range s.block {
-		switch {
-		case b.words[0] == "range" && len(b.words) == 3:
-			ranges = append(ranges, dhcpv1alpha1.AddressRange{Start: dhcpv1alpha1.IPv4Address(b.words[1]), End: dhcpv1alpha1.IPv4Address(b.words[2])})
-		case b.words[0] == "host":
-			c.host(b)
-		case !c.option(b, &opts, &lt):
-			c.skip(b, "not mapped")
-		}
-	}
-	sn := dhcpv1alpha1.Subnet{TypeMeta: metav1.TypeMeta{APIVersion: dhcpv1alpha1.GroupVersion.String(), Kind: "Subnet"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.ns},
-		Spec:       dhcpv1alpha1.SubnetSpec{CIDR: dhcpv1alpha1.IPv4CIDR(prefix.String())}}
-	if !equality.Semantic.DeepEqual(opts, dhcpv1alpha1.DHCPOptions{}) {
-		sn.Spec.Options = &opts
-	}
-	if lt.Default != nil || lt.Max != nil {
-		sn.Spec.LeaseTime = &lt
-	}
-	c.out.Subnets = append(c.out.Subnets, sn)
-	if len(ranges) > 0 {
-		c.out.Pools = append(c.out.Pools, dhcpv1alpha1.Pool{TypeMeta: metav1.TypeMeta{APIVersion: dhcpv1alpha1.GroupVersion.String(), Kind: "Pool"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.ns},
-			Spec:       dhcpv1alpha1.PoolSpec{Subnet: dhcpv1alpha1.ObjectName(name), Ranges: ranges}})
-	}
+	n := c.b.network(prefix, s.line)
+	c.scope(s.block, &n.own, n)
 }
 
-// option maps an option or lease-time statement into o and lt; false when
-// it is not one kubedhcp has.
-func (c *conf) option(s statement, o *dhcpv1alpha1.DHCPOptions, lt *dhcpv1alpha1.LeaseTimes) bool {
-	w := s.words
-	switch {
-	case w[0] == "default-lease-time" && len(w) == 2:
-		return seconds(w[1], &lt.Default)
-	case w[0] == "max-lease-time" && len(w) == 2:
-		return seconds(w[1], &lt.Max)
-	case w[0] != "option" || len(w) < 3:
-		return false
+// rangeOf reads "range [dynamic-bootp] A [B]".
+func (c *dhcpdConf) rangeOf(s statement) (dhcpv1alpha1.AddressRange, bool) {
+	w := s.words[1:]
+	if len(w) > 0 && w[0] == "dynamic-bootp" {
+		c.skip(s, "BOOTP clients are not served: the range is imported for DHCP clients")
+		w = w[1:]
 	}
-	args := strings.Split(strings.Join(w[2:], ""), ",")
-	switch w[1] {
-	case "routers":
-		o.Routers = addrs(args)
-	case "domain-name-servers":
-		o.DNSServers = addrs(args)
-	case "ntp-servers":
-		o.NTPServers = addrs(args)
-	case "domain-name":
-		o.DomainName = dhcpv1alpha1.DomainName(strings.Trim(w[2], `"`))
-	default:
-		return false
+	if len(w) == 1 {
+		w = append(w, w[0])
 	}
-	return true
+	r, err := parseRange(strings.Join(w, " "))
+	if err != nil {
+		c.skip(s, err.Error())
+		return r, false
+	}
+	return r, true
 }
 
-// host maps "host NAME { hardware ethernet MAC; fixed-address IP; }".
-func (c *conf) host(s statement) {
-	var mac, ip string
+// pool maps "pool { range ..; allow members of "class"; ... }".
+func (c *dhcpdConf) pool(s statement, n *network) {
+	var p dhcpv1alpha1.PoolSpec
+	var set settings
+	var classes cond
 	for _, b := range s.block {
+		w := b.words
+		var err error
 		switch {
-		case len(b.words) == 3 && b.words[0] == "hardware" && b.words[1] == "ethernet":
-			mac = b.words[2]
-		case len(b.words) == 2 && b.words[0] == "fixed-address":
-			ip = b.words[1]
+		case w[0] == "range":
+			if r, ok := c.rangeOf(b); ok {
+				p.Ranges = append(p.Ranges, r)
+			}
+		case len(w) == 4 && w[0] == "allow" && w[1] == "members" && w[2] == "of":
+			cl, ok := c.classes[unquote(w[3])]
+			if !ok {
+				err = fmt.Errorf("class %s is not one that maps", w[3])
+				break
+			}
+			classes, err = classes.and(cl)
+		case strings.Join(w, " ") == "allow known-clients" || strings.Join(w, " ") == "deny unknown-clients":
+			classes, err = classes.and(cond{known: dhcpv1alpha1.KnownClientsOnly})
+		case strings.Join(w, " ") == "deny known-clients" || strings.Join(w, " ") == "allow unknown-clients":
+			classes, err = classes.and(cond{known: dhcpv1alpha1.KnownClientsDeny})
+		case w[0] == "option" || strings.HasSuffix(w[0], "-lease-time"):
+			c.setting(b, &set)
 		default:
-			c.skip(b, "not mapped (in host "+strings.Join(s.words[1:], " ")+")")
+			err = fmt.Errorf("not mapped (in a pool)")
+		}
+		if err != nil {
+			c.skip(b, err.Error())
 		}
 	}
-	a, err := netip.ParseAddr(ip)
-	if mac == "" || err != nil {
-		c.skip(s, "a host needs hardware ethernet and an IPv4 fixed-address")
+	if len(p.Ranges) == 0 {
+		c.skip(s, "a pool without a range")
 		return
 	}
-	var subnet string
-	for _, sn := range c.out.Subnets {
-		if p, err := netip.ParsePrefix(string(sn.Spec.CIDR)); err == nil && p.Contains(a) {
-			subnet = sn.Name
-		}
+	if !classes.empty() {
+		p.ClientClasses = classes.classes()
 	}
-	if subnet == "" {
-		c.skip(s, ip+" is in no subnet")
-		return
+	if !equality.Semantic.DeepEqual(set.opts, dhcpv1alpha1.DHCPOptions{}) {
+		p.Options = &set.opts
 	}
-	name := strings.ToLower(strings.Trim(s.words[1], `"`))
-	c.out.Reservations = append(c.out.Reservations, dhcpv1alpha1.Reservation{
-		TypeMeta:   metav1.TypeMeta{APIVersion: dhcpv1alpha1.GroupVersion.String(), Kind: "Reservation"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.ns},
-		Spec: dhcpv1alpha1.ReservationSpec{Subnet: dhcpv1alpha1.ObjectName(subnet), MACAddress: dhcpv1alpha1.MACAddress(strings.ToLower(mac)),
-			IPAddress: dhcpv1alpha1.IPv4Address(ip)}})
+	if set.times != (dhcpv1alpha1.LeaseTimes{}) {
+		p.LeaseTime = &set.times
+	}
+	p.CustomOptions = set.custom
+	n.pools = append(n.pools, p)
 }
 
-func seconds(v string, d **metav1.Duration) bool {
+// class maps "class NAME { match if EXPR; }" when EXPR maps.
+func (c *dhcpdConf) class(s statement) {
+	for _, b := range s.block {
+		if len(b.words) > 2 && b.words[0] == "match" && b.words[1] == "if" {
+			cl, err := parseCond(strings.Join(b.words[2:], " "), c.names)
+			if err != nil {
+				c.skip(b, err.Error())
+				continue
+			}
+			c.classes[unquote(s.words[1])] = cl
+			continue
+		}
+		c.skip(b, "not mapped (in class "+s.words[1]+")")
+	}
+}
+
+// ifChain maps one link of an if/elsif/else chain whose block names a
+// filename into a boot rule.
+func (c *dhcpdConf) ifChain(s statement) []dhcpv1alpha1.BootRule {
+	var m dhcpv1alpha1.BootMatch
+	if s.words[0] != "else" {
+		cl, err := parseCond(strings.Join(s.words[1:], " "), c.names)
+		if err == nil {
+			m, err = cl.bootMatch()
+		}
+		if err != nil {
+			c.skip(s, err.Error())
+			return nil
+		}
+	}
+	var rules []dhcpv1alpha1.BootRule
+	for _, b := range s.block {
+		if len(b.words) == 2 && b.words[0] == "filename" {
+			rules = append(rules, dhcpv1alpha1.BootRule{Match: m, BootFileName: unquote(b.words[1])})
+			continue
+		}
+		c.skip(b, "not mapped (under "+s.words[0]+"): only a filename maps to a boot rule")
+	}
+	return rules
+}
+
+// group imports the hosts of a group; its other statements are listed,
+// since they apply only to its hosts.
+func (c *dhcpdConf) group(s statement) {
+	for _, b := range s.block {
+		if b.words[0] == "host" {
+			c.host(b)
+			continue
+		}
+		c.skip(b, "not mapped (in a group: kubedhcp has no groups; set it on each Reservation)")
+	}
+}
+
+// host maps "host NAME { hardware ethernet MAC; fixed-address IP; ... }".
+func (c *dhcpdConf) host(s statement) {
+	h := host{name: unquote(s.words[1]), line: s.line, text: strings.Join(s.words, " ")}
+	for _, b := range s.block {
+		w := b.words
+		switch {
+		case len(w) == 3 && w[0] == "hardware" && w[1] == "ethernet":
+			h.spec.MACAddress = dhcpv1alpha1.MACAddress(w[2])
+		case len(w) == 2 && w[0] == "fixed-address":
+			h.spec.IPAddress = dhcpv1alpha1.IPv4Address(w[1])
+		case len(w) == 3 && w[0] == "option" && w[1] == "host-name":
+			h.spec.Hostname = dhcpv1alpha1.Hostname(unquote(w[2]))
+		case len(w) == 3 && w[0] == "option" && w[1] == "dhcp-client-identifier":
+			h.spec.ClientID = dhcpv1alpha1.HexOctets(options.FormatHex(dhcpdOctets(w[2])))
+		default:
+			c.skip(b, "not mapped (in host "+h.name+")")
+		}
+	}
+	if h.spec.MACAddress != "" && h.spec.ClientID != "" {
+		h.spec.MACAddress = "" // kubedhcp matches one identity; dhcpd matches the client identifier first
+	}
+	c.b.hosts = append(c.b.hosts, h)
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func seconds(v string, d **metav1.Duration) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return false
+		return fmt.Errorf("%q is not a number of seconds", v)
 	}
 	*d = &metav1.Duration{Duration: time.Duration(n) * time.Second}
-	return true
-}
-
-func addrs(args []string) []dhcpv1alpha1.IPv4Address {
-	out := make([]dhcpv1alpha1.IPv4Address, 0, len(args))
-	for _, a := range args {
-		if a != "" {
-			out = append(out, dhcpv1alpha1.IPv4Address(a))
-		}
-	}
-	return out
+	return nil
 }
 
 func toPrefix(addr, mask string) (netip.Prefix, error) {
@@ -214,102 +386,4 @@ func toPrefix(addr, mask string) (netip.Prefix, error) {
 		}
 	}
 	return netip.PrefixFrom(a, bits).Masked(), nil
-}
-
-// parseConf splits dhcpd.conf into statements: words up to ';', or up to
-// '{' with the block that follows. Comments (#) and quoted strings are
-// respected.
-func parseConf(src string) ([]statement, error) {
-	p := &confParser{src: src, line: 1}
-	return p.block(true)
-}
-
-type confParser struct {
-	src  string
-	pos  int
-	line int
-}
-
-func (p *confParser) block(top bool) ([]statement, error) {
-	var out []statement
-	cur := statement{}
-	for {
-		tok, kind := p.next()
-		switch kind {
-		case 0: // end of input
-			if len(cur.words) > 0 {
-				return out, fmt.Errorf("line %d: statement without ';'", cur.line)
-			}
-			if !top {
-				return out, fmt.Errorf("line %d: block without '}'", p.line)
-			}
-			return out, nil
-		case '}':
-			if top {
-				return out, fmt.Errorf("line %d: '}' without a block", p.line)
-			}
-			if len(cur.words) > 0 {
-				return out, fmt.Errorf("line %d: statement without ';'", cur.line)
-			}
-			return out, nil
-		case ';':
-			if len(cur.words) > 0 {
-				out = append(out, cur)
-			}
-			cur = statement{}
-		case '{':
-			inner, err := p.block(false)
-			if err != nil {
-				return out, err
-			}
-			if len(cur.words) == 0 {
-				return out, fmt.Errorf("line %d: block without a statement", p.line)
-			}
-			cur.block = inner
-			out = append(out, cur)
-			cur = statement{}
-		default:
-			if len(cur.words) == 0 {
-				cur.line = p.line
-			}
-			cur.words = append(cur.words, tok)
-		}
-	}
-}
-
-// next returns the next word (kind 'w'), or one of ; { } as its kind, or
-// kind 0 at the end.
-func (p *confParser) next() (string, byte) {
-	for p.pos < len(p.src) {
-		ch := p.src[p.pos]
-		switch ch {
-		case '\n':
-			p.line++
-			p.pos++
-		case ' ', '\t', '\r':
-			p.pos++
-		case '#':
-			for p.pos < len(p.src) && p.src[p.pos] != '\n' {
-				p.pos++
-			}
-		case ';', '{', '}':
-			p.pos++
-			return string(ch), ch
-		case '"':
-			end := strings.IndexByte(p.src[p.pos+1:], '"')
-			if end < 0 {
-				end = len(p.src) - p.pos - 1
-			}
-			tok := p.src[p.pos : p.pos+end+2]
-			p.pos += end + 2
-			return tok, 'w'
-		default:
-			start := p.pos
-			for p.pos < len(p.src) && !strings.ContainsRune(" \t\r\n;{}#\"", rune(p.src[p.pos])) {
-				p.pos++
-			}
-			return p.src[start:p.pos], 'w'
-		}
-	}
-	return "", 0
 }

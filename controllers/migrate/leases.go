@@ -33,11 +33,13 @@ type Entry struct {
 	Line     int
 }
 
-// Skipped is something read that does not become an object, and why.
+// Skipped is something read that does not become an object, or (Partly)
+// does only in part, and why.
 type Skipped struct {
-	Line int
-	Text string
-	Why  string
+	Line   int
+	Text   string
+	Why    string
+	Partly bool
 }
 
 func (s Skipped) String() string { return fmt.Sprintf("line %d: %s: %s", s.Line, s.Text, s.Why) }
@@ -57,13 +59,13 @@ func ToLeases(entries []Entry, subnets []Subnet, ns string, now time.Time) ([]dh
 		sn := subnetOf(subnets, e.Addr)
 		switch {
 		case sn == nil:
-			skipped = append(skipped, Skipped{e.Line, e.Addr.String(), "in no Subnet"})
+			skipped = append(skipped, Skipped{Line: e.Line, Text: e.Addr.String(), Why: "in no Subnet"})
 			continue
 		case !e.Expires.IsZero() && !now.Before(e.Expires):
-			skipped = append(skipped, Skipped{e.Line, e.Addr.String(), "expired " + e.Expires.UTC().Format(time.RFC3339)})
+			skipped = append(skipped, Skipped{Line: e.Line, Text: e.Addr.String(), Why: "expired " + e.Expires.UTC().Format(time.RFC3339)})
 			continue
 		case len(e.MAC) != 6 && len(e.ClientID) == 0:
-			skipped = append(skipped, Skipped{e.Line, e.Addr.String(), "no client identifier or Ethernet address"})
+			skipped = append(skipped, Skipped{Line: e.Line, Text: e.Addr.String(), Why: "no client identifier or Ethernet address"})
 			continue
 		}
 		expires := e.Expires
@@ -127,13 +129,13 @@ func ReadDnsmasqLeases(r io.Reader) ([]Entry, []Skipped, error) {
 			continue
 		}
 		if len(f) < 4 {
-			skipped = append(skipped, Skipped{n, line, "not expiry, MAC, address, host name"})
+			skipped = append(skipped, Skipped{Line: n, Text: line, Why: "not expiry, MAC, address, host name"})
 			continue
 		}
 		e := Entry{Line: n}
 		var err error
 		if e.Addr, err = netip.ParseAddr(f[2]); err != nil || !e.Addr.Is4() {
-			skipped = append(skipped, Skipped{n, line, "not an IPv4 lease"})
+			skipped = append(skipped, Skipped{Line: n, Text: line, Why: "not an IPv4 lease"})
 			continue
 		}
 		if exp, err := strconv.ParseInt(f[0], 10, 64); err == nil && exp > 0 {
@@ -184,12 +186,12 @@ func ReadKeaLeases(r io.Reader) ([]Entry, []Skipped, error) {
 		}
 		e := Entry{Line: n, Hostname: get("hostname")}
 		if e.Addr, err = netip.ParseAddr(get("address")); err != nil || !e.Addr.Is4() {
-			skipped = append(skipped, Skipped{n, get("address"), "not an IPv4 address"})
+			skipped = append(skipped, Skipped{Line: n, Text: get("address"), Why: "not an IPv4 address"})
 			continue
 		}
 		if get("state") != "0" {
 			// A later row in another state ends the lease of an earlier one.
-			skipped = append(skipped, Skipped{n, get("address"), "state " + get("state") + " (declined or reclaimed)"})
+			skipped = append(skipped, Skipped{Line: n, Text: get("address"), Why: "state " + get("state") + " (declined or reclaimed)"})
 			out = append(out, Entry{Addr: e.Addr, Line: -n})
 			continue
 		}

@@ -125,19 +125,28 @@ func TestKubectlPlugin(t *testing.T) {
 	checkImportConfig(t, ns)
 }
 
-// checkImportConfig: a dhcpd.conf imports to objects the apiserver
-// accepts.
+// checkImportConfig: one network written for dhcpd, Kea and dnsmasq
+// imports through the plugin to objects the apiserver accepts, with what
+// does not map listed on standard error.
 func checkImportConfig(t *testing.T, ns string) {
 	t.Helper()
-	file := filepath.Join(testenv.RepoRoot(), "controllers", "migrate", "testdata", "dhcpd.conf")
-	out, err := plugin(t, ns, "import", "config", "--format", "dhcpd", file)
-	if err != nil || !strings.Contains(out, "kind: Subnet") || !strings.Contains(out, "not imported: line 6: authoritative") {
-		t.Fatalf("import config: %v\n%s", err, out)
-	}
-	manifest := out[:strings.Index(out, "not imported")]
-	if o, err := env.KubectlStdin(manifest, "apply", "--dry-run=server", "-f", "-"); err != nil ||
-		!strings.Contains(o, "subnet.dhcp.kubedhcp.io/net-10-0-0-0-24 created (server dry run)") || !strings.Contains(o, "reservation.dhcp.kubedhcp.io/printer") {
-		t.Fatalf("the imported objects: %v\n%s", err, o)
+	dir := filepath.Join(testenv.RepoRoot(), "controllers", "migrate", "testdata", "network")
+	for format, file := range map[string]string{"dhcpd": "dhcpd.conf", "kea": "kea-dhcp4.json", "dnsmasq": "dnsmasq.conf"} {
+		cmd := exec.Command(pluginBin, "--kubeconfig", env.Kubeconfig, "-n", ns, "import", "config", "--format", format, filepath.Join(dir, file))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || !strings.Contains(string(out), "kind: Subnet") || strings.Contains(string(out), "status") ||
+			!strings.Contains(stderr.String(), "2 Subnets, 3 Pools, 1 Reservations") {
+			t.Fatalf("import config --format %s: %v\n%s\n%s", format, err, out, stderr.String())
+		}
+		t.Logf("import config --format %s said:\n%s", format, stderr.String())
+		if o, err := env.KubectlStdin(string(out), "apply", "--dry-run=server", "-f", "-"); err != nil ||
+			!strings.Contains(o, "subnet.dhcp.kubedhcp.io/net-10-0-0-0-24 created (server dry run)") ||
+			!strings.Contains(o, "pool.dhcp.kubedhcp.io/net-10-0-0-0-24-pool-2 created (server dry run)") ||
+			!strings.Contains(o, "reservation.dhcp.kubedhcp.io/printer") {
+			t.Fatalf("the objects imported from %s: %v\n%s", file, err, o)
+		}
 	}
 }
 
