@@ -2,12 +2,16 @@ package engine
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/go-logr/zapr"
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
@@ -20,6 +24,11 @@ import (
 // addresses, so b.N clients never run it dry; without rate limits, as its
 // clock stands still.
 func benchEngine(b *testing.B, opts ...Option) *Engine {
+	return benchEngineOver(b, lease.NewMemory(), opts...)
+}
+
+// benchEngineOver is benchEngine over store.
+func benchEngineOver(b *testing.B, store lease.Store, opts ...Option) *Engine {
 	sn := &config.Subnet{Name: "big", Prefix: netip.MustParsePrefix("10.0.0.0/8"), ServerID: serverIP, Interfaces: []string{"eth1"},
 		LeaseTimes: config.LeaseTimes{Default: time.Hour},
 		Options:    options.Options{Routers: []netip.Addr{ip("10.0.0.1")}, DNSServers: []netip.Addr{ip("10.0.0.2")}, DomainName: "corp.example"},
@@ -28,7 +37,7 @@ func benchEngine(b *testing.B, opts ...Option) *Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := New(lease.NewMemory(), append([]Option{WithClock(&fakeClock{t: t0}), WithSettings(Settings{NoLimits: true})}, opts...)...)
+	e := New(store, append([]Option{WithClock(&fakeClock{t: t0}), WithSettings(Settings{NoLimits: true})}, opts...)...)
 	e.SetSnapshot(s)
 	if err := Restore(context.Background(), e, lease.NewMemory()); err != nil {
 		b.Fatal(err)
@@ -51,6 +60,16 @@ func BenchmarkEngineDORA(b *testing.B) { benchDORA(b, benchEngine(b)) }
 func BenchmarkEngineDORAWithLimits(b *testing.B) {
 	high := &limit.Rate{PerSecond: 1e12, Burst: 1e12}
 	benchDORA(b, benchEngine(b, WithSettings(Settings{ClientRate: high, LinkRate: high})))
+}
+
+// BenchmarkEngineDORAWithHistory is BenchmarkEngineDORA with the binding
+// history on (--binding-log), logged as the manager logs: zap's JSON
+// encoder through zapr, here to io.Discard. The difference to
+// BenchmarkEngineDORA is the cost of one history line per ACK.
+func BenchmarkEngineDORAWithHistory(b *testing.B) {
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	log := zapr.NewLogger(zap.New(core)).WithName("history")
+	benchDORA(b, benchEngineOver(b, lease.WithHistory(lease.NewMemory(), log)))
 }
 
 func benchDORA(b *testing.B, e *Engine) {
