@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/kubedhcp/kubedhcp/test/testenv"
 )
 
@@ -72,6 +74,50 @@ func TestImageArchive(t *testing.T) {
 	checkLayer(t, blob(t, files, manifest.Layers[0].Digest), dir)
 	t.Logf("image: entrypoint /kubedhcp, user 65532:65532, one layer of %d bytes, /kubedhcp with cap_net_bind_service,cap_net_raw+ep",
 		len(blob(t, files, manifest.Layers[0].Digest)))
+	t.Run("podman load", func(t *testing.T) { podmanLoad(t, archive) })
+}
+
+// podmanLoad loads the archive with podman (from Debian, into storage of
+// its own under the test's directory) and checks what podman made of it:
+// the name, the user and entrypoint, and the binary on disk with its
+// capability attribute. Needs root, which CI has.
+func podmanLoad(t *testing.T, archive string) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("podman load needs root, and CI runs as root")
+		}
+		t.Skip("podman load needs root")
+	}
+	run(t, ".", filepath.Join(testenv.RepoRoot(), "hack", "install-clients.sh"), "podman")
+	store := t.TempDir()
+	podman := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("podman", append([]string{"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"),
+			"--storage-driver", "vfs"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("podman %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if out := podman("load", "-i", archive); !strings.Contains(out, "Loaded image: ghcr.io/kubedhcp/kubedhcp:v9.9.9") {
+		t.Fatalf("podman load said\n%s", out)
+	}
+	got := podman("image", "inspect", "--format", "{{.Config.User}} {{.Config.Entrypoint}} {{.Os}}/{{.Architecture}}", "ghcr.io/kubedhcp/kubedhcp:v9.9.9")
+	if want := "65532:65532 [/kubedhcp] linux/" + runtime.GOARCH; got != want {
+		t.Fatalf("podman image inspect: %q, want %q", got, want)
+	}
+	bins, _ := filepath.Glob(filepath.Join(store, "root", "vfs", "dir", "*", "kubedhcp"))
+	if len(bins) != 1 {
+		t.Fatalf("podman's storage holds %v, want one /kubedhcp", bins)
+	}
+	x := make([]byte, 64)
+	n, err := unix.Getxattr(bins[0], "security.capability", x)
+	if err != nil {
+		t.Fatalf("the loaded /kubedhcp has no capability attribute: %v", err)
+	}
+	checkCaps(t, x[:n])
+	t.Logf("podman load: %s, %s, /kubedhcp kept cap_net_bind_service,cap_net_raw+ep", "ghcr.io/kubedhcp/kubedhcp:v9.9.9", got)
 }
 
 // checkLayer checks the layer's binary: root-owned, executable, with the
