@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -63,10 +64,36 @@ func buildIndex(binaries []string, version string) (v1.ImageIndex, error) {
 	return idx, nil
 }
 
+// goarchOf names the ELF machine as GOARCH does.
+var goarchOf = map[elf.Machine]string{elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64", elf.EM_386: "386", elf.EM_ARM: "arm",
+	elf.EM_PPC64: "ppc64le", elf.EM_S390: "s390x", elf.EM_RISCV: "riscv64"}
+
+// checkStatic refuses a binary the image cannot run: not an ELF
+// executable of arch, or dynamically linked (an image without a base has
+// no dynamic loader: build with CGO_ENABLED=0).
+func checkStatic(path string, bin []byte, arch string) error {
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		return fmt.Errorf("%s: not an ELF executable: %w", path, err)
+	}
+	if got := goarchOf[f.Machine]; got != arch {
+		return fmt.Errorf("%s: built for %s (%s), not %s", path, got, f.Machine, arch)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s: dynamically linked, and the image has no dynamic loader: build it with CGO_ENABLED=0", path)
+		}
+	}
+	return nil
+}
+
 // buildImage is the image of one static binary.
 func buildImage(path, osName, arch, version string) (v1.Image, error) {
 	bin, err := os.ReadFile(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStatic(path, bin, arch); err != nil {
 		return nil, err
 	}
 	layerTar, err := layerOf(bin)

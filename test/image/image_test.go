@@ -11,6 +11,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -38,7 +40,11 @@ func TestImageArchive(t *testing.T) {
 	root := testenv.RepoRoot()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "kubedhcp")
-	run(t, root, "go", "build", "-o", bin, "./cmd/kubedhcp")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/kubedhcp")
+	build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0") // static, as make image builds it
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	archive := filepath.Join(dir, "image.tar")
 	run(t, filepath.Join(root, "hack", "image"), "go", "run", ".", "-tag", "v9.9.9", "-out", archive,
 		"-binary", "linux/"+runtime.GOARCH+"="+bin)
@@ -75,6 +81,61 @@ func TestImageArchive(t *testing.T) {
 	t.Logf("image: entrypoint /kubedhcp, user 65532:65532, one layer of %d bytes, /kubedhcp with cap_net_bind_service,cap_net_raw+ep",
 		len(blob(t, files, manifest.Layers[0].Digest)))
 	t.Run("podman load", func(t *testing.T) { podmanLoad(t, archive) })
+	t.Run("ctr images import", func(t *testing.T) { ctrImport(t, archive) })
+}
+
+// requireRoot fails in CI, which runs as root, and skips elsewhere.
+func requireRoot(t *testing.T, what string) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal(what + " needs root, and CI runs as root")
+	}
+	t.Skip(what + " needs root")
+}
+
+// ctrImport starts a containerd of its own (sockets and storage under the
+// test's directory, no CRI), imports the archive with ctr, and runs the
+// image's /kubedhcp -h with runc.
+func ctrImport(t *testing.T, archive string) {
+	requireRoot(t, "containerd")
+	run(t, ".", filepath.Join(testenv.RepoRoot(), "hack", "install-clients.sh"), "containerd")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "containerd.sock")
+	conf := fmt.Sprintf("version = 2\nroot = %q\nstate = %q\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"+
+		"[grpc]\n  address = %q\n[ttrpc]\n  address = %q\n", filepath.Join(dir, "root"), filepath.Join(dir, "state"), sock,
+		filepath.Join(dir, "ttrpc.sock"))
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	daemon := exec.Command("containerd", "--config", filepath.Join(dir, "config.toml"))
+	var log bytes.Buffer
+	daemon.Stdout, daemon.Stderr = &log, &log
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = daemon.Process.Kill(); _ = daemon.Wait() })
+	ctr := func(args ...string) (string, error) {
+		out, err := exec.Command("ctr", append([]string{"--address", sock}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, err := ctr("version"); err != nil; _, err = ctr("version") {
+		if time.Now().After(deadline) {
+			t.Fatalf("containerd not up: %v\n%s", err, log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out, err := ctr("images", "import", archive); err != nil || !strings.Contains(out, "unpacking ghcr.io/kubedhcp/kubedhcp:v9.9.9") {
+		t.Fatalf("ctr images import: %v\n%s", err, out)
+	}
+	out, err := ctr("run", "--rm", "ghcr.io/kubedhcp/kubedhcp:v9.9.9", "kubedhcp-image-test", "/kubedhcp", "-h")
+	if err != nil || !strings.Contains(out, "-binding-log") {
+		t.Fatalf("ctr run /kubedhcp -h: %v\n%s", err, out)
+	}
+	t.Logf("ctr images import: unpacked, and ctr run printed the flags (%d lines)", strings.Count(out, "\n"))
 }
 
 // podmanLoad loads the archive with podman (from Debian, into storage of
@@ -82,12 +143,7 @@ func TestImageArchive(t *testing.T) {
 // the name, the user and entrypoint, and the binary on disk with its
 // capability attribute. Needs root, which CI has.
 func podmanLoad(t *testing.T, archive string) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("podman load needs root, and CI runs as root")
-		}
-		t.Skip("podman load needs root")
-	}
+	requireRoot(t, "podman load")
 	run(t, ".", filepath.Join(testenv.RepoRoot(), "hack", "install-clients.sh"), "podman")
 	store := t.TempDir()
 	podman := func(args ...string) string {
@@ -223,5 +279,20 @@ func mustJSON(t *testing.T, data []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%v: %s", err, data)
+	}
+}
+
+// An image without a base has no dynamic loader: hack/image refuses a
+// dynamically linked binary (here /bin/true) and one of another
+// architecture, saying why.
+func TestImageRefusesBinariesItCannotRun(t *testing.T) {
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
+	for platform, want := range map[string]string{"linux/" + runtime.GOARCH: "dynamically linked", "linux/" + other: "not " + other} {
+		cmd := exec.Command("go", "run", ".", "-tag", "v9.9.9", "-out", filepath.Join(t.TempDir(), "x.tar"), "-binary", platform+"=/bin/true")
+		cmd.Dir = filepath.Join(testenv.RepoRoot(), "hack", "image")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("image of /bin/true as %s: %v\n%s\nwant an error saying %q", platform, err, out, want)
+		}
 	}
 }
