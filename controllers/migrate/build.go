@@ -54,6 +54,18 @@ type host struct {
 	text string
 }
 
+// settings puts what a host's own statements set into its Reservation:
+// options, custom options and its boot file and server.
+func (h *host) settings(set settings) {
+	if !isZeroOptions(set.opts) {
+		h.spec.Options = &set.opts
+	}
+	h.spec.CustomOptions = append(h.spec.CustomOptions, set.custom...)
+	if boot := bootOf(nil, set, settings{}); boot != nil {
+		h.spec.Boot = boot
+	}
+}
+
 // builder gathers what a configuration file says, in the terms of kubedhcp
 // objects, whichever server's file it is; each reader fills one.
 type builder struct {

@@ -161,18 +161,20 @@ func TestFormatSpecifics(t *testing.T) {
 }
 group {
   option routers 10.0.0.9;
-  host Node_1 { hardware ethernet 0:1b:a9:0:0:3; fixed-address 10.0.0.7; option host-name "bad name"; }
+  host Node_1 { hardware ethernet 0:1b:a9:0:0:3; fixed-address 10.0.0.7; option host-name "bad name"; filename "node1.ipxe"; option routers 10.0.0.254; }
   host id { option dhcp-client-identifier 1:0:1b:a9:0:0:4; fixed-address 10.0.0.8; }
 }
 `, want: []string{"macAddress: 00:1b:a9:00:00:03", "name: node-1", "knownClients: Only", "denyUnknownClients: true",
-			"clientID: 01:00:1b:a9:00:00:04", "ipAddress: 10.0.0.8"},
+			"clientID: 01:00:1b:a9:00:00:04", "ipAddress: 10.0.0.8", "bootFileName: node1.ipxe", "- 10.0.0.254"},
 			said: []string{"line 6: option routers 10.0.0.9: not mapped (in a group", `host name "bad name" is not a valid host name`}},
 		"kea-dhcp4.json": {src: `{"Dhcp4": {"subnet4": [ {"subnet": "10.0.0.0/24", "interface": "eth1",
   "relay": {"ip-addresses": ["192.168.5.1", "10.0.0.1"]},
   "option-data": [ {"code": 150, "data": "0A000009", "csv-format": false} ],
-  "reservations": [ {"client-id": "01:00:1b:a9:00:00:05", "ip-address": "10.0.0.9"} ] } ] }}`,
+  "reservations": [ {"client-id": "01:00:1b:a9:00:00:05", "ip-address": "10.0.0.9", "boot-file-name": "r.efi",
+    "option-data": [ {"name": "routers", "data": "10.0.0.254", "always-send": true} ] } ] } ] }}`,
 			want: []string{"- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
-				"clientID: 01:00:1b:a9:00:00:05", "name: host-10-0-0-9"}},
+				"clientID: 01:00:1b:a9:00:00:05", "name: host-10-0-0-9", "bootFileName: r.efi", "- 10.0.0.254"},
+			said: []string{`line 5: "always-send": true: kubedhcp sends an option a client asks for`}},
 		"dnsmasq.conf": {src: `dhcp-range=tag:!known,10.0.0.10,10.0.0.20,255.255.255.0,1h
 dhcp-range=10.0.0.30,10.0.0.40,255.255.255.0,2h
 dhcp-ignore=tag:!known

@@ -332,6 +332,7 @@ func (c *dhcpdConf) group(s statement) {
 // host maps "host NAME { hardware ethernet MAC; fixed-address IP; ... }".
 func (c *dhcpdConf) host(s statement) {
 	h := host{name: unquote(s.words[1]), line: s.line, text: strings.Join(s.words, " ")}
+	var set settings
 	for _, b := range s.block {
 		w := b.words
 		switch {
@@ -343,13 +344,20 @@ func (c *dhcpdConf) host(s statement) {
 			h.spec.Hostname = dhcpv1alpha1.Hostname(unquote(w[2]))
 		case len(w) == 3 && w[0] == "option" && w[1] == "dhcp-client-identifier":
 			h.spec.ClientID = dhcpv1alpha1.HexOctets(options.FormatHex(dhcpdOctets(w[2])))
+		case len(w) == 2 && w[0] == "filename":
+			set.rules = []dhcpv1alpha1.BootRule{{BootFileName: unquote(w[1])}}
+		case w[0] == "option" || w[0] == "next-server" || w[0] == "server-name":
+			c.setting(b, &set)
 		default:
 			c.skip(b, "not mapped (in host "+h.name+")")
 		}
 	}
 	if h.spec.MACAddress != "" && h.spec.ClientID != "" {
-		h.spec.MACAddress = "" // kubedhcp matches one identity; dhcpd matches the client identifier first
+		c.b.skipped = append(c.b.skipped, Skipped{Line: s.line, Text: h.text, Partly: true,
+			Why: "a Reservation has one identity: the client identifier is kept, as dhcpd matches it first"})
+		h.spec.MACAddress = ""
 	}
+	h.settings(set)
 	c.b.hosts = append(c.b.hosts, h)
 }
 

@@ -336,6 +336,7 @@ func (k *keaConf) classBoot(name string, line int, cl cond, boot settings) {
 func (k *keaConf) reservations(list *jnode) {
 	for _, r := range list.items {
 		h := host{line: r.line, text: "reservation"}
+		var set settings
 		for _, f := range r.fields {
 			v := f.val.str()
 			switch {
@@ -357,16 +358,13 @@ func (k *keaConf) reservations(list *jnode) {
 			case f.key == "hostname":
 				h.spec.Hostname = dhcpv1alpha1.Hostname(v)
 				h.name = v
-			case f.key == "option-data":
-				var opts dhcpv1alpha1.DHCPOptions
-				k.optionData(f.val, &opts, &h.spec.CustomOptions)
-				if !isZeroOptions(opts) {
-					h.spec.Options = &opts
-				}
+			case f.key == "option-data" || f.key == "next-server" || f.key == "boot-file-name" || f.key == "server-hostname":
+				k.setting(f, &set)
 			default:
 				k.skipField(f, "not mapped (in a reservation)")
 			}
 		}
+		h.settings(set)
 		k.b.hosts = append(k.b.hosts, h)
 	}
 }
@@ -391,6 +389,11 @@ func (k *keaConf) optionData(list *jnode, o *dhcpv1alpha1.DHCPOptions, custom *[
 				csv, _ = f.val.value.(bool)
 			case "space":
 				space = f.val.str()
+			default:
+				if !ignorable(f.key) {
+					k.b.skipped = append(k.b.skipped, Skipped{Line: f.line, Text: fmt.Sprintf("%q: %s", f.key, f.val.text()), Partly: true,
+						Why: "kubedhcp sends an option a client asks for, and the boot file, router, mask, DNS and domain to every client"})
+				}
 			}
 		}
 		if err := keaOption(o, custom, name, code, data, space, csv); err != nil {
