@@ -205,3 +205,23 @@ dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite
 		})
 	}
 }
+
+// FuzzConfReaders: no input panics a configuration reader. The seeds are
+// the sample files; go test -fuzz FuzzConfReaders ./controllers/migrate
+// searches further.
+func FuzzConfReaders(f *testing.F) {
+	files := []string{"dhcpd.conf", "kea-dhcp4.json", "dnsmasq.conf"}
+	for i, file := range files {
+		src, err := os.ReadFile(filepath.Join("testdata", "network", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), string(src))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, src string) {
+		objs, _, err := readers[files[int(which)%len(files)]](strings.NewReader(src), "ns")
+		if err == nil {
+			_, _ = yaml.Marshal(objs)
+		}
+	})
+}
