@@ -73,9 +73,9 @@ func (c *dhcpdConf) scope(stmts []statement, set *settings, n *network) {
 			c.skip(statement{words: w[:min(2, len(w))], line: s.line},
 				"kubedhcp has no shared networks: its subnets are imported each on its own (a relay of one reaches only its own; add relayAddresses)")
 			c.scope(s.block, set, nil)
-		case w[0] == "host":
+		case w[0] == "host" && len(w) == 2:
 			c.host(s)
-		case w[0] == "class" && n == nil:
+		case w[0] == "class" && n == nil && len(w) == 2:
 			c.class(s)
 		case w[0] == "group":
 			c.group(s)
@@ -321,7 +321,7 @@ func (c *dhcpdConf) ifChain(s statement) []dhcpv1alpha1.BootRule {
 // since they apply only to its hosts.
 func (c *dhcpdConf) group(s statement) {
 	for _, b := range s.block {
-		if b.words[0] == "host" {
+		if b.words[0] == "host" && len(b.words) == 2 {
 			c.host(b)
 			continue
 		}
