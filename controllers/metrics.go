@@ -26,8 +26,8 @@ type Metrics struct {
 	// DNSRefused is, per subnet, how many host names the last DNS pass
 	// refused to publish.
 	DNSRefused *prometheus.GaugeVec
-	// ProbeAnswered is, per interface, whether this server answered its
-	// last self-probe.
+	// ProbeAnswered is, per interface, whether this server's OFFER to its
+	// last self-probe was seen leaving the interface.
 	ProbeAnswered *prometheus.GaugeVec
 }
 

@@ -43,18 +43,20 @@ func (r Rogue) String() string {
 type ProbeFunc func(ctx context.Context, iface string, hw net.HardwareAddr, window time.Duration) (probe.Result, error)
 
 // SelfProbe probes, every Interval, each interface a Subnet is served on
-// directly: it checks that this server's own OFFER comes back (metric
-// kubedhcp_probe_answered, the readiness check "probe") and reports any
-// OFFER from a server that is not kubedhcp (a server identifier that is no
-// Subnet's of that interface): an Event on the Subnet and its RogueServer
-// condition (StatusReporter.Rogues). Every replica probes.
+// directly: it checks that this server's own OFFER comes back on the wire
+// (metric kubedhcp_probe_answered, the readiness check "probe") and
+// reports any OFFER from a server that is not kubedhcp (a server
+// identifier that is no Subnet's of that interface): an Event on the
+// Subnet and its RogueServer condition (StatusReporter.Rogues). Every
+// replica probes.
 type SelfProbe struct {
 	Config func() *config.Snapshot
 	Probe  ProbeFunc
-	// Answers, when set, says whether this server answers the probe's
-	// DISCOVER on an interface: a host's own broadcast is not looped back
-	// to its listening socket, so the server's own OFFER is asked of the
-	// engine directly.
+	// Answers, when set, says whether the engine answers the probe's
+	// DISCOVER on an interface (and lets the address it holds for the
+	// probe go): an OFFER the engine would send but that was not seen
+	// leaving the interface means the serving path is broken, while an
+	// engine with nothing to offer (an exhausted pool) is not.
 	Answers   func(iface string, hw net.HardwareAddr) bool
 	Replica   string
 	Interval  time.Duration
@@ -68,8 +70,13 @@ type SelfProbe struct {
 	mu     sync.Mutex
 	rogues map[string][]Rogue // by subnet, from the last probe of its interfaces
 	failed map[string]error   // interfaces whose last probe could not be sent
+	silent map[string]int     // interfaces: probes in a row the engine answered but no OFFER left
 	known  map[string]bool    // rogues evented already, by interface/MAC/address
 }
+
+// silentLimit is how many probes in a row may see no OFFER of this server
+// leave an interface, while its engine answers, before readiness fails.
+const silentLimit = 2
 
 // NeedLeaderElection implements manager.LeaderElectionRunnable.
 func (*SelfProbe) NeedLeaderElection() bool { return false }
@@ -94,7 +101,7 @@ func (p *SelfProbe) Once(ctx context.Context) {
 	if snap == nil {
 		return
 	}
-	rogues, failed := map[string][]Rogue{}, map[string]error{}
+	rogues, failed, silent := map[string][]Rogue{}, map[string]error{}, map[string]int{}
 	hw := probeMAC(p.Replica)
 	for iface, subnets := range interfaces(snap) {
 		res, err := p.Probe(ctx, iface, hw, p.Window)
@@ -103,8 +110,14 @@ func (p *SelfProbe) Once(ctx context.Context) {
 			failed[iface] = err
 			continue
 		}
-		own := res.Own() || p.Answers != nil && p.Answers(iface, hw)
-		p.Log.V(1).Info("probed", "interface", iface, "own", own, "offers", fmt.Sprint(res.Offers))
+		own := res.Own()
+		would := p.Answers != nil && p.Answers(iface, hw)
+		if would && !own {
+			silent[iface] = p.silentOn(iface) + 1
+			p.Log.Info("the engine answers the probe but no OFFER of this server left the interface", "interface", iface,
+				"probesInARow", silent[iface])
+		}
+		p.Log.V(1).Info("probed", "interface", iface, "own", own, "engineAnswers", would, "offers", fmt.Sprint(res.Offers))
 		if p.Answered != nil {
 			p.Answered.WithLabelValues(iface).Set(b2f(own))
 		}
@@ -116,8 +129,14 @@ func (p *SelfProbe) Once(ctx context.Context) {
 		}
 	}
 	p.mu.Lock()
-	p.rogues, p.failed = rogues, failed
+	p.rogues, p.failed, p.silent = rogues, failed, silent
 	p.mu.Unlock()
+}
+
+func (p *SelfProbe) silentOn(iface string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.silent[iface]
 }
 
 // interfaces maps each interface a Subnet names to its Subnets.
@@ -184,9 +203,10 @@ func (p *SelfProbe) Rogues(subnet string) []Rogue {
 
 // Check is the readiness check "probe": it fails while the last probe of
 // an interface could not be sent (the interface is gone, or the socket
-// refused). Whether this server answers is the metric
-// kubedhcp_probe_answered: an exhausted pool must not make a replica
-// unready.
+// refused), and after silentLimit probes in a row in which the engine
+// answered but no OFFER of this server left the interface (the serving
+// path is broken). An engine with nothing to offer, such as an exhausted
+// pool, does not make a replica unready.
 func (p *SelfProbe) Check(_ *http.Request) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -198,7 +218,21 @@ func (p *SelfProbe) Check(_ *http.Request) error {
 		sort.Strings(names)
 		return fmt.Errorf("cannot probe %s: %v", names[0], p.failed[names[0]])
 	}
+	for _, i := range sortedKeys(p.silent) {
+		if p.silent[i] >= silentLimit {
+			return fmt.Errorf("no OFFER of this server left %s in the last %d probes, though the engine answers them", i, p.silent[i])
+		}
+	}
 	return nil
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // probeMAC is the replica's probe hardware address: locally administered,

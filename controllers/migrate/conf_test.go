@@ -73,12 +73,12 @@ subnet 10.0.0.0 netmask 255.255.255.0 {
   pool { deny members of "odd"; range 10.0.0.30 10.0.0.40; }
   option foo-bar 1;
 }
-shared-network lan { subnet 10.2.0.0 netmask 255.255.255.0 { } }
+shared-network lan { option domain-name "lan"; subnet 10.2.0.0 netmask 255.255.255.0 { } }
 host lost { hardware ethernet 00:1b:a9:00:00:01; fixed-address 192.0.2.5; }
 if option user-class = "iPXE" { filename "a"; next-server 10.0.0.9; }
 `, want: []string{"line 1: ddns-update-style none: not mapped", `line 2: match if option agent.circuit-id = "x"`,
 			`line 5: deny members of "odd": not mapped (in a pool)`, "line 6: option foo-bar 1: option foo-bar has no kubedhcp field",
-			"line 8: shared-network lan: kubedhcp has no shared networks", "line 9: host lost", "192.0.2.5 is in no subnet",
+			"line 8: shared-network lan: kubedhcp has no shared networks", `line 8: option domain-name "lan": not mapped (in a shared-network`, "line 9: host lost", "192.0.2.5 is in no subnet",
 			"line 10: next-server 10.0.0.9: not mapped (under if)"}},
 		"kea-dhcp4.json": {src: `{"Dhcp4": {
   "hooks-libraries": [],

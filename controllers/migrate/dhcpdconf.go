@@ -67,16 +67,9 @@ func (c *dhcpdConf) scope(stmts []statement, set *settings, n *network) {
 			}
 		case w[0] == "pool" && n != nil:
 			c.pool(s, n)
-		case w[0] == "subnet" && n == nil:
-			c.subnet(s)
-		case w[0] == "shared-network" && n == nil:
-			c.skip(statement{words: w[:min(2, len(w))], line: s.line},
-				"kubedhcp has no shared networks: its subnets are imported each on its own (a relay of one reaches only its own; add relayAddresses)")
-			c.scope(s.block, set, nil)
+		case n == nil && c.topLevel(s):
 		case w[0] == "host" && len(w) == 2:
 			c.host(s)
-		case w[0] == "class" && n == nil && len(w) == 2:
-			c.class(s)
 		case w[0] == "group":
 			c.group(s)
 		default:
@@ -89,6 +82,40 @@ func (c *dhcpdConf) scope(stmts []statement, set *settings, n *network) {
 	if len(ranges) > 0 {
 		if why, ok := c.b.addPool(dhcpv1alpha1.PoolSpec{Ranges: ranges}); !ok {
 			c.b.skip(rangeLine, "range", why)
+		}
+	}
+}
+
+// topLevel reads the declarations only the file's top level has: subnet,
+// shared-network and class; false for any other statement.
+func (c *dhcpdConf) topLevel(s statement) bool {
+	w := s.words
+	switch {
+	case w[0] == "subnet":
+		c.subnet(s)
+	case w[0] == "shared-network":
+		c.skip(statement{words: w[:min(2, len(w))], line: s.line},
+			"kubedhcp has no shared networks: its subnets are imported each on its own (a relay of one reaches only its own; add relayAddresses)")
+		c.sharedNetwork(s)
+	case w[0] == "class" && len(w) == 2:
+		c.class(s)
+	default:
+		return false
+	}
+	return true
+}
+
+// sharedNetwork imports the subnets and hosts of a shared-network; its
+// own statements are listed, since they would apply to its subnets only.
+func (c *dhcpdConf) sharedNetwork(s statement) {
+	for _, b := range s.block {
+		switch {
+		case b.words[0] == "subnet":
+			c.subnet(b)
+		case b.words[0] == "host" && len(b.words) == 2:
+			c.host(b)
+		default:
+			c.skip(b, "not mapped (in a shared-network: set it on each Subnet)")
 		}
 	}
 }

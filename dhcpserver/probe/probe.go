@@ -97,18 +97,19 @@ func Discover(hw net.HardwareAddr) (*dhcpv4.DHCPv4, error) {
 		dhcpv4.WithOption(dhcpv4.OptClientIdentifier(ClientID)))
 }
 
-// listen opens a packet socket that sees every IPv4 frame on iface, in
-// and out.
+// listen opens a packet socket that sees every frame on iface, in and
+// out: bound to ETH_P_ALL, since a socket bound to ETH_P_IP is not handed
+// the frames this host sends, and this server's own OFFER is one of them.
 func listen(iface string) (int, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return -1, err
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP)))
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
 	if err != nil {
 		return -1, fmt.Errorf("opening a packet socket (needs NET_RAW): %w", err)
 	}
-	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index}); err != nil {
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}); err != nil {
 		_ = unix.Close(fd)
 		return -1, err
 	}
@@ -152,6 +153,9 @@ func receive(fd int, xid dhcpv4.TransactionID, hw net.HardwareAddr, wait time.Du
 		return Offer{}, false
 	}
 	ll, _ := from.(*unix.SockaddrLinklayer)
+	if ll == nil || ll.Protocol != htons(unix.ETH_P_IP) {
+		return Offer{}, false
+	}
 	payload, src, ok := udpTo68(buf[:n])
 	if !ok {
 		return Offer{}, false
@@ -165,10 +169,8 @@ func receive(fd int, xid dhcpv4.TransactionID, hw net.HardwareAddr, wait time.Du
 		o.ServerID, _ = netip.AddrFromSlice(sid.To4())
 	}
 	o.Offered, _ = netip.AddrFromSlice(m.YourIPAddr.To4())
-	if ll != nil {
-		o.MAC = net.HardwareAddr(append([]byte(nil), ll.Addr[:ll.Halen]...))
-		o.Outgoing = ll.Pkttype == unix.PACKET_OUTGOING
-	}
+	o.MAC = net.HardwareAddr(append([]byte(nil), ll.Addr[:min(int(ll.Halen), len(ll.Addr))]...))
+	o.Outgoing = ll.Pkttype == unix.PACKET_OUTGOING
 	return o, true
 }
 
