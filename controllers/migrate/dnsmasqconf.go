@@ -450,9 +450,12 @@ func (d *dnsmasqConf) boot(l dnsmasqLine) {
 // bootRules turns the dhcp-boot lines into boot rules of every Subnet.
 // dnsmasq takes the last line whose tags all match, and a line without
 // tags only when no tagged line matches: so tagged lines come first, last
-// first, and the untagged after them. A negated tag (tag:!x) is dropped
-// when a rule of tag x alone comes before, which first-match makes the
-// same; otherwise the line is said to be imported in part.
+// first, and the untagged after them. A line negating a tag (tag:!x) is
+// then moved after the lines that require x, which no client matches
+// together with it, and its negation dropped once a line of tag x alone
+// comes before it, as first-match then makes it the same. A negation that
+// cannot be placed so is not imported: the rule without it would take
+// clients the line does not.
 func (d *dnsmasqConf) bootRules() {
 	var order []dnsmasqBoot
 	for i := len(d.boots) - 1; i >= 0; i-- {
@@ -465,17 +468,22 @@ func (d *dnsmasqConf) bootRules() {
 			order = append(order, d.boots[i])
 		}
 	}
-	var before []string // rules of a single positive tag so far
+	placeNegations(order)
+	var before []string // tags of lines of that one tag, so far
 	for _, b := range order {
 		var need []string
+		implied := true
 		for _, t := range b.tags {
 			switch {
-			case strings.HasPrefix(t, "!") && contains(before, t[1:]):
 			case strings.HasPrefix(t, "!"):
-				d.partly(b.line, "tag:"+t+" is not matched: only a negation of an earlier rule's tag maps")
+				implied = implied && contains(before, t[1:])
 			default:
 				need = append(need, t)
 			}
+		}
+		if !implied {
+			d.skip(b.line, "its tag:! negation cannot be matched: no line of that tag alone comes before it")
+			continue
 		}
 		c, err := d.tagCond(need)
 		var m dhcpv1alpha1.BootMatch
@@ -486,12 +494,67 @@ func (d *dnsmasqConf) bootRules() {
 			d.skip(b.line, err.Error())
 			continue
 		}
-		if len(need) == 1 {
+		if len(b.tags) == 1 && len(need) == 1 {
 			before = append(before, need[0])
 		}
 		d.bootServer(b)
 		d.b.global.rules = append(d.b.global.rules, dhcpv1alpha1.BootRule{Match: m, BootFileName: b.file})
 	}
+}
+
+// placeNegations moves each line that negates a tag x after the lines
+// that require x, when every line it passes is one no client matches
+// together with it: passing those does not change which line a client
+// gets.
+func placeNegations(order []dnsmasqBoot) {
+	for range len(order) * len(order) {
+		if !moveOneNegation(order) {
+			return
+		}
+	}
+}
+
+// moveOneNegation makes one such move; false when none is left.
+func moveOneNegation(order []dnsmasqBoot) bool {
+	for i, a := range order {
+		for _, t := range a.tags {
+			if !strings.HasPrefix(t, "!") {
+				continue
+			}
+			last := -1 // the last line after a that requires the negated tag
+			for j := i + 1; j < len(order); j++ {
+				if contains(order[j].tags, t[1:]) {
+					last = j
+				}
+			}
+			if last < 0 || !disjointFrom(a, order[i+1:last+1]) {
+				continue
+			}
+			copy(order[i:last], order[i+1:last+1])
+			order[last] = a
+			return true
+		}
+	}
+	return false
+}
+
+// disjointFrom reports whether no client matches a and any of lines: each
+// requires a tag a negates, or negates one a requires.
+func disjointFrom(a dnsmasqBoot, lines []dnsmasqBoot) bool {
+	negates := func(x, y dnsmasqBoot) bool {
+		for _, t := range x.tags {
+			if strings.HasPrefix(t, "!") && contains(y.tags, t[1:]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range lines {
+		if !negates(a, b) && !negates(b, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // bootServer takes a dhcp-boot line's server name and address as the
