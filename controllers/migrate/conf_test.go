@@ -185,7 +185,7 @@ dhcp-match=set:bios,option:client-arch,0
 dhcp-boot=tag:ipxe,http://boot/boot.ipxe
 dhcp-boot=tag:!ipxe,tag:bios,undionly.kpxe
 dhcp-boot=tag:!bios,other.efi
-`, want: []string{"- bootFileName: http://boot/boot.ipxe\n        match:\n          userClass: iPXE\n      - bootFileName: undionly.kpxe\n        match:\n          clientArch:\n          - 0\n    cidr","knownClients: Deny", "denyUnknownClients: true", "code: 150", "type: ipList", "value: 10.0.0.9",
+`, want: []string{"- bootFileName: http://boot/boot.ipxe\n        match:\n          userClass: iPXE\n      - bootFileName: undionly.kpxe\n        match:\n          clientArch:\n          - 0\n    cidr", "knownClients: Deny", "denyUnknownClients: true", "code: 150", "type: ipList", "value: 10.0.0.9",
 			"default: 1h0m0s", "default: 2h0m0s", "clientID: 01:00:1b:a9:00:00:06"},
 			said: []string{"line 5: dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite: a lease time per host does not map",
 				"line 10: dhcp-boot=tag:!bios,other.efi: its tag:! negation cannot be matched"}},
