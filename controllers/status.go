@@ -168,11 +168,51 @@ func (r *report) patch(obj, orig client.Object, newStatus, oldStatus any) {
 	if decode.Unreadable(obj) != "" {
 		err = r.patchUnreadable(obj, newStatus)
 	} else {
-		err = r.s.Client.Status().Patch(r.ctx, obj, client.MergeFrom(orig))
+		err = r.patchCounts(obj, orig, newStatus)
 	}
 	if err != nil && r.err == nil {
 		r.err = fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
 	}
+}
+
+// counts are the status fields kubectl's columns show: a merge patch of
+// the changes leaves out one that stayed zero, and a column of a field
+// never stored is blank, not 0.
+var counts = []string{"total", "used", "free", "reserved", "claimed"}
+
+// patchCounts writes the changes of obj's status from orig's, with every
+// count of newStatus among them.
+func (r *report) patchCounts(obj, orig client.Object, newStatus any) error {
+	data, err := client.MergeFrom(orig).Data(obj)
+	if err != nil {
+		return err
+	}
+	var patch map[string]any
+	var st map[string]json.RawMessage
+	raw, err := json.Marshal(newStatus)
+	if err == nil {
+		err = json.Unmarshal(raw, &st)
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &patch)
+	}
+	if err != nil {
+		return err
+	}
+	status, _ := patch["status"].(map[string]any)
+	if status == nil {
+		status = map[string]any{}
+		patch["status"] = status
+	}
+	for _, k := range counts {
+		if v, ok := st[k]; ok {
+			status[k] = v
+		}
+	}
+	if data, err = json.Marshal(patch); err != nil {
+		return err
+	}
+	return r.s.Client.Status().Patch(r.ctx, obj, client.RawPatch(types.MergePatchType, data))
 }
 
 // patchUnreadable writes the status of an object that does not decode

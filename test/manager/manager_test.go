@@ -249,6 +249,17 @@ func TestInvalidObjectsReportedOthersServed(t *testing.T) {
 			meta.IsStatusConditionTrue(good.Status.Conditions, dhcpv1alpha1.ConditionReady) &&
 			sn.Status.Total == 90 && good.Status.Total == 90 && good.Status.Range == "10.50.0.10-10.50.0.99"
 	})
+	// Counts that are zero are stored too, so that kubectl's columns show 0
+	// rather than nothing.
+	for kind, want := range map[string]string{"pool": "90,0,90,0", "subnet": "90,0,90,0,0"} {
+		path := "{.status.total},{.status.used},{.status.free},{.status.claimed}"
+		if kind == "subnet" {
+			path += ",{.status.reserved}"
+		}
+		if out, err := env.Kubectl("get", kind, "lab", "-n", ns, "-o", "jsonpath="+path); err != nil || out != want {
+			t.Errorf("%s lab status counts %q (%v), want %q", kind, out, err, want)
+		}
+	}
 }
 
 func TestEmptyNamespaceBecomesReadyThenServes(t *testing.T) {
