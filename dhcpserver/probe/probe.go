@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,8 +79,9 @@ func Probe(ctx context.Context, iface string, hw net.HardwareAddr, window time.D
 		return res, fmt.Errorf("sending the probe on %s: %w", iface, err)
 	}
 	deadline := time.Now().Add(window)
+	buf := make([]byte, 2048)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		o, ok := receive(recv, m.TransactionID, hw, time.Until(deadline))
+		o, ok := receive(recv, buf, m.TransactionID, hw, time.Until(deadline))
 		if ok {
 			res.Offers = append(res.Offers, o)
 		}
@@ -109,11 +111,48 @@ func listen(iface string) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("opening a packet socket (needs NET_RAW): %w", err)
 	}
+	if err := attachFilter(fd); err != nil {
+		_ = unix.Close(fd)
+		return -1, err
+	}
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}); err != nil {
 		_ = unix.Close(fd)
 		return -1, err
 	}
 	return fd, nil
+}
+
+// toPort68 is a socket filter that passes only IPv4 UDP datagrams to port
+// 68 that are not fragments (the packet socket is SOCK_DGRAM: offset 0 is
+// the IP header), so that a busy segment's other frames never reach the
+// probe.
+var toPort68 = []bpf.Instruction{
+	bpf.LoadExtension{Num: bpf.ExtProto},
+	bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.ETH_P_IP, SkipFalse: 8},
+	bpf.LoadAbsolute{Off: 9, Size: 1},
+	bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.IPPROTO_UDP, SkipFalse: 6},
+	bpf.LoadAbsolute{Off: 6, Size: 2},
+	bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: 0x1fff, SkipTrue: 4},
+	bpf.LoadMemShift{Off: 0},
+	bpf.LoadIndirect{Off: 2, Size: 2},
+	bpf.JumpIf{Cond: bpf.JumpEqual, Val: 68, SkipFalse: 1},
+	bpf.RetConstant{Val: 0xffff},
+	bpf.RetConstant{Val: 0},
+}
+
+func attachFilter(fd int) error {
+	raw, err := bpf.Assemble(toPort68)
+	if err != nil {
+		return err
+	}
+	prog := make([]unix.SockFilter, len(raw))
+	for i, r := range raw {
+		prog[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}); err != nil {
+		return fmt.Errorf("attaching the socket filter: %w", err)
+	}
+	return nil
 }
 
 // sender opens a UDP socket on port 68 of iface that may broadcast.
@@ -141,13 +180,12 @@ func sender(iface string) (int, error) {
 
 // receive reads one frame within wait and returns it as an OFFER to the
 // probe, if it is one.
-func receive(fd int, xid dhcpv4.TransactionID, hw net.HardwareAddr, wait time.Duration) (Offer, bool) {
+func receive(fd int, buf []byte, xid dhcpv4.TransactionID, hw net.HardwareAddr, wait time.Duration) (Offer, bool) {
 	if wait <= 0 {
 		return Offer{}, false
 	}
 	tv := unix.NsecToTimeval(wait.Nanoseconds())
 	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	buf := make([]byte, 2048)
 	n, from, err := unix.Recvfrom(fd, buf, 0)
 	if err != nil {
 		return Offer{}, false
