@@ -234,8 +234,11 @@ func hasCode(cs []dhcpv1alpha1.CustomOption, code int32) bool {
 func (b *builder) reservation(h host, names map[string]bool) (dhcpv1alpha1.Reservation, bool) {
 	a, err := netip.ParseAddr(string(h.spec.IPAddress))
 	switch {
+	case h.spec.IPAddress == "":
+		b.skip(h.line, h.text, "no address: kubedhcp reserves an address for a client, and keeps per-client settings on that Reservation")
+		return dhcpv1alpha1.Reservation{}, false
 	case err != nil || !a.Is4():
-		b.skip(h.line, h.text, "a reservation needs an IPv4 address")
+		b.skip(h.line, h.text, strconv.Quote(string(h.spec.IPAddress))+" is not an IPv4 address (names are not resolved)")
 		return dhcpv1alpha1.Reservation{}, false
 	case h.spec.MACAddress == "" && h.spec.ClientID == "":
 		b.skip(h.line, h.text, "a reservation needs an Ethernet address or a client identifier")

@@ -231,3 +231,38 @@ func FuzzConfReaders(f *testing.F) {
 		}
 	})
 }
+
+// Debian's sample dhcpd.conf: the pools of a shared-network land in the
+// Subnet of their range, a class on a substring of the vendor class
+// becomes a prefix, and host names, DNS names as addresses and hosts
+// without an address are listed.
+func TestDebianSampleDhcpdConf(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "dhcpd-debian.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	objs, skipped, err := ReadDhcpdConf(f, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs.Subnets) != 3 || len(objs.Pools) != 3 || len(objs.Reservations) != 0 {
+		t.Errorf("%d Subnets, %d Pools, %d Reservations; want 3, 3, 0", len(objs.Subnets), len(objs.Pools), len(objs.Reservations))
+	}
+	out, _ := yaml.Marshal(objs)
+	for _, w := range []string{"vendorClassPrefix: SUNW", "subnet: net-10-17-224-0-24", "subnet: net-10-0-29-0-24", "cidr: 10.5.5.0/27",
+		"domainName: internal.example.org", "broadcastAddress: 10.5.5.31", "max: 2h0m0s"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("imported\n%s\nwant %q", out, w)
+		}
+	}
+	said := fmt.Sprint(skipped)
+	for _, w := range []string{`line 3: option domain-name-servers ns1.example.org, ns2.example.org: "ns1.example.org" is not an IPv4 address`,
+		"line 12: option subnet-mask 255.255.255.224: the subnet mask is sent from the Subnet's cidr", "line 18: host passacaglia: no address",
+		`line 23: host fantasia: "fantasia.example.com" is not an IPv4 address`, `line 42: deny members of "foo": not mapped (in a pool)`} {
+		if !strings.Contains(said, w) {
+			t.Errorf("listed %s\nwant %q", said, w)
+		}
+	}
+	t.Logf("listed: %d statements", len(skipped))
+}

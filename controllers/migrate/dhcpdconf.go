@@ -114,6 +114,8 @@ func (c *dhcpdConf) sharedNetwork(s statement) {
 			c.subnet(b)
 		case b.words[0] == "host" && len(b.words) == 2:
 			c.host(b)
+		case b.words[0] == "pool":
+			c.pool(b, nil) // into the Subnet holding its first range
 		default:
 			c.skip(b, "not mapped (in a shared-network: set it on each Subnet)")
 		}
@@ -180,7 +182,7 @@ func leaseTimeOf(keyword string, lt *dhcpv1alpha1.LeaseTimes) **metav1.Duration 
 func (c *dhcpdConf) option(name, value string, set *settings) error {
 	if code, ok := iscOptionNames[name]; ok {
 		if code == 1 || code == 12 {
-			return fmt.Errorf("sent from the Subnet's cidr or a Reservation's hostname")
+			return serverSet(code)
 		}
 		return setOption(&set.opts, code, splitValues(value))
 	}
@@ -253,7 +255,9 @@ func (c *dhcpdConf) rangeOf(s statement) (dhcpv1alpha1.AddressRange, bool) {
 	return r, true
 }
 
-// pool maps "pool { range ..; allow members of "class"; ... }".
+// pool maps "pool { range ..; allow members of "class"; ... }" into n, or
+// when n is nil (a pool of a shared-network) into the network holding its
+// first range.
 func (c *dhcpdConf) pool(s statement, n *network) {
 	var p dhcpv1alpha1.PoolSpec
 	var set settings
@@ -266,17 +270,11 @@ func (c *dhcpdConf) pool(s statement, n *network) {
 			if r, ok := c.rangeOf(b); ok {
 				p.Ranges = append(p.Ranges, r)
 			}
-		case len(w) == 4 && w[0] == "allow" && w[1] == "members" && w[2] == "of":
-			cl, ok := c.classes[unquote(w[3])]
-			if !ok {
-				err = fmt.Errorf("class %s is not one that maps", w[3])
-				break
+		case w[0] == "allow" || w[0] == "deny":
+			var cl cond
+			if cl, err = c.permit(w); err == nil {
+				classes, err = classes.and(cl)
 			}
-			classes, err = classes.and(cl)
-		case strings.Join(w, " ") == "allow known-clients" || strings.Join(w, " ") == "deny unknown-clients":
-			classes, err = classes.and(cond{known: dhcpv1alpha1.KnownClientsOnly})
-		case strings.Join(w, " ") == "deny known-clients" || strings.Join(w, " ") == "allow unknown-clients":
-			classes, err = classes.and(cond{known: dhcpv1alpha1.KnownClientsDeny})
 		case w[0] == "option" || strings.HasSuffix(w[0], "-lease-time"):
 			c.setting(b, &set)
 		default:
@@ -300,7 +298,29 @@ func (c *dhcpdConf) pool(s statement, n *network) {
 		p.LeaseTime = &set.times
 	}
 	p.CustomOptions = set.custom
-	n.pools = append(n.pools, p)
+	if n != nil {
+		n.pools = append(n.pools, p)
+	} else if why, ok := c.b.addPool(p); !ok {
+		c.skip(s, why)
+	}
+}
+
+// permit reads a pool's allow or deny statement that maps: allow members
+// of a class whose match maps, and known or unknown clients.
+func (c *dhcpdConf) permit(w []string) (cond, error) {
+	switch text := strings.Join(w, " "); {
+	case len(w) == 4 && w[0] == "allow" && w[1] == "members" && w[2] == "of":
+		cl, ok := c.classes[unquote(w[3])]
+		if !ok {
+			return cond{}, fmt.Errorf("class %s is not one that maps", w[3])
+		}
+		return cl, nil
+	case text == "allow known-clients" || text == "deny unknown-clients":
+		return cond{known: dhcpv1alpha1.KnownClientsOnly}, nil
+	case text == "deny known-clients" || text == "allow unknown-clients":
+		return cond{known: dhcpv1alpha1.KnownClientsDeny}, nil
+	}
+	return cond{}, fmt.Errorf("not mapped (in a pool)")
 }
 
 // class maps "class NAME { match if EXPR; }" when EXPR maps.

@@ -341,7 +341,7 @@ func (d *dnsmasqConf) option(l dnsmasqLine) {
 	case !ok:
 		d.skip(l, "option "+f[0]+" is not one the importer knows")
 	case code == 1 || code == 12:
-		d.skip(l, "sent from the Subnet's cidr or a Reservation's hostname")
+		d.skip(l, serverSet(code).Error())
 	case len(values) == 0 || strings.Join(values, "") == "0.0.0.0":
 		d.skip(l, "dnsmasq fills this value with its own address: give the address")
 	default:

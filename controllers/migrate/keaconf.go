@@ -421,7 +421,7 @@ func keaOption(o *dhcpv1alpha1.DHCPOptions, custom *[]dhcpv1alpha1.CustomOption,
 	case code < 0:
 		return fmt.Errorf("option %s has no kubedhcp field", name)
 	case code == 1 || code == 12:
-		return fmt.Errorf("sent from the Subnet's cidr or a Reservation's hostname")
+		return serverSet(code)
 	case !csv:
 		b, err := parseHex(data)
 		if err != nil {

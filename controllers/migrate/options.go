@@ -153,6 +153,14 @@ func splitValues(s string) []string {
 	return out
 }
 
+// serverSet says why option 1 or 12 is not imported as an option.
+func serverSet(code int) error {
+	if code == 1 {
+		return fmt.Errorf("the subnet mask is sent from the Subnet's cidr")
+	}
+	return fmt.Errorf("the host name is sent from a Reservation's hostname")
+}
+
 // parseHex reads octets written 01:0a:ff, 1:a:ff (dhcpd) or 010aff and
 // 0x010aff (Kea).
 func parseHex(s string) ([]byte, error) {
