@@ -169,12 +169,13 @@ group {
 			said: []string{"line 6: option routers 10.0.0.9: not mapped (in a group", `host name "bad name" is not a valid host name`}},
 		"kea-dhcp4.json": {src: `{"Dhcp4": {"subnet4": [ {"subnet": "10.0.0.0/24", "interface": "eth1",
   "relay": {"ip-addresses": ["192.168.5.1", "10.0.0.1"]},
-  "option-data": [ {"code": 150, "data": "0A000009", "csv-format": false} ],
+  "option-data": [ {"code": 150, "data": "0A000009", "csv-format": false},
+    {"name": "root-path", "data": "10.0.0.1:/a\\,b\\\\c",}, ],
   "reservations": [ {"client-id": "01:00:1b:a9:00:00:05", "ip-address": "10.0.0.9", "boot-file-name": "r.efi",
     "option-data": [ {"name": "routers", "data": "10.0.0.254", "always-send": true} ] } ] } ] }}`,
-			want: []string{"- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
+			want: []string{"rootPath: 10.0.0.1:/a,b\\c", "- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
 				"clientID: 01:00:1b:a9:00:00:05", "name: host-10-0-0-9", "bootFileName: r.efi", "- 10.0.0.254"},
-			said: []string{`line 5: "always-send": true: kubedhcp sends an option a client asks for`}},
+			said: []string{`line 6: "always-send": true: kubedhcp sends an option a client asks for`}},
 		"dnsmasq.conf": {src: `dhcp-range=tag:!known,10.0.0.10,10.0.0.20,255.255.255.0,1h
 dhcp-range=10.0.0.30,10.0.0.40,255.255.255.0,2h
 dhcp-ignore=tag:!known

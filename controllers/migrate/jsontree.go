@@ -49,9 +49,10 @@ func (n *jnode) text() string {
 	return fmt.Sprint(n.value)
 }
 
-// parseJSONC reads JSON with the comments Kea allows (#, // and /* */).
+// parseJSONC reads JSON with the comments Kea allows (#, // and /* */)
+// and the trailing commas its own sample configuration has.
 func parseJSONC(src []byte) (*jnode, error) {
-	clean := stripComments(src)
+	clean := stripTrailingCommas(stripComments(src))
 	newlines := []int{}
 	for i, c := range clean {
 		if c == '\n' {
@@ -151,6 +152,32 @@ func stripComments(src []byte) []byte {
 		}
 	}
 	return out
+}
+
+// stripTrailingCommas blanks out each comma outside strings that only
+// space separates from the '}' or ']' after it.
+func stripTrailingCommas(src []byte) []byte {
+	inString := false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == ',':
+			j := i + 1
+			for j < len(src) && (src[j] == ' ' || src[j] == '\t' || src[j] == '\n' || src[j] == '\r') {
+				j++
+			}
+			if j < len(src) && (src[j] == '}' || src[j] == ']') {
+				src[i] = ' '
+			}
+		}
+	}
+	return src
 }
 
 // ignorable are members that document rather than configure.

@@ -433,7 +433,33 @@ func keaOption(o *dhcpv1alpha1.DHCPOptions, custom *[]dhcpv1alpha1.CustomOption,
 		}
 		return err
 	}
-	return setOption(o, code, splitValues(data))
+	return setOption(o, code, keaValues(data))
+}
+
+// keaValues splits a Kea option's data at commas, as Kea's CSV format
+// does: "\," is a comma inside a value and "\\" a backslash.
+func keaValues(data string) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if v := strings.TrimSpace(cur.String()); v != "" {
+			out = append(out, v)
+		}
+		cur.Reset()
+	}
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '\\' && i+1 < len(data) && (data[i+1] == ',' || data[i+1] == '\\'):
+			cur.WriteByte(data[i+1])
+			i++
+		case c == ',':
+			flush()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return out
 }
 
 func isZeroOptions(o dhcpv1alpha1.DHCPOptions) bool {
