@@ -151,7 +151,7 @@ image: ## Build the image without Docker or a base image: bin/kubedhcp-image.tar
 		echo "building $$p"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags="-s -w" -o bin/kubedhcp-$$os-$$arch ./cmd/kubedhcp || exit 1; \
 	done
-	cd hack/image && $(GO) run . -tag $(VERSION) -out ../../bin/kubedhcp-image.tar $(foreach p,$(PLATFORMS),-binary $(p)=../../bin/kubedhcp-$(subst /,-,$(p)))
+	cd hack/image && SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(GO) run . -tag $(VERSION) -out ../../bin/kubedhcp-image.tar $(foreach p,$(PLATFORMS),-binary $(p)=../../bin/kubedhcp-$(subst /,-,$(p)))
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster your KUBECONFIG names (as root, for port 67); ARGS=... adds flags.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,8 +43,17 @@ func CapabilityXattr(caps []int) []byte {
 }
 
 // epoch is every file's time and the image's creation time: the same
-// binary gives the same image.
-var epoch = time.Unix(0, 0).UTC()
+// binary gives the same image. It is $SOURCE_DATE_EPOCH (seconds, as
+// reproducible builds set it; make image and the release workflow pass the
+// commit's time), else 1970-01-01.
+var epoch = sourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+
+func sourceDateEpoch(v string) time.Time {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Unix(n, 0).UTC()
+	}
+	return time.Unix(0, 0).UTC()
+}
 
 // buildIndex builds one image per platform=binary and an index of them.
 func buildIndex(binaries []string, version string) (v1.ImageIndex, error) {

@@ -46,8 +46,11 @@ func TestImageArchive(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	archive := filepath.Join(dir, "image.tar")
-	run(t, filepath.Join(root, "hack", "image"), "go", "run", ".", "-tag", "v9.9.9", "-out", archive,
-		"-binary", "linux/"+runtime.GOARCH+"="+bin)
+	mk := exec.Command("go", "run", ".", "-tag", "v9.9.9", "-out", archive, "-binary", "linux/"+runtime.GOARCH+"="+bin)
+	mk.Dir, mk.Env = filepath.Join(root, "hack", "image"), append(os.Environ(), "SOURCE_DATE_EPOCH=1764633600") // 2025-12-02
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("hack/image: %v\n%s", err, out)
+	}
 	files := readTar(t, archive)
 	var index struct{ Manifests []descriptor }
 	mustJSON(t, files["index.json"], &index)
@@ -63,6 +66,7 @@ func TestImageArchive(t *testing.T) {
 	var config struct {
 		Architecture string
 		OS           string
+		Created      string
 		Config       struct {
 			Entrypoint []string
 			User       string
@@ -71,6 +75,7 @@ func TestImageArchive(t *testing.T) {
 	}
 	mustJSON(t, blob(t, files, manifest.Config.Digest), &config)
 	if strings.Join(config.Config.Entrypoint, " ") != "/kubedhcp" || config.Config.User != "65532:65532" || config.OS != "linux" ||
+		config.Created != "2025-12-02T00:00:00Z" ||
 		config.Config.Labels["org.opencontainers.image.version"] != "v9.9.9" {
 		t.Fatalf("config: %+v", config)
 	}
