@@ -53,10 +53,10 @@ type SelfProbe struct {
 	Config func() *config.Snapshot
 	Probe  ProbeFunc
 	// Answers, when set, says whether the engine answers the probe's
-	// DISCOVER on an interface (and lets the address it holds for the
-	// probe go): an OFFER the engine would send but that was not seen
-	// leaving the interface means the serving path is broken, while an
-	// engine with nothing to offer (an exhausted pool) is not.
+	// DISCOVER on an interface: an OFFER the engine would send but that
+	// was not seen leaving the interface means the serving path is
+	// broken, while an engine with nothing to offer (an exhausted pool)
+	// is not.
 	Answers   func(iface string, hw net.HardwareAddr) bool
 	Replica   string
 	Interval  time.Duration

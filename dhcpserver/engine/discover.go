@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"net/netip"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 )
 
 // discover answers DHCPDISCOVER with DHCPOFFER (RFC 2131 §4.3.1).
@@ -57,6 +59,11 @@ func (t *txn) discover() (*Reply, Result) {
 		m.YourIPAddr = ip4(&t.out.yiaddr, addr)
 		res := t.result(OutcomeOffer, "")
 		res.Addr = addr
+		if bytes.Equal(t.r.info.ClientID, probe.ClientID) {
+			// A replica's self-probe never takes the OFFER: holding an
+			// address for it would keep a real client from it.
+			t.e.alloc.DropOffer(addr, t.r.client, t.now)
+		}
 		return t.finish(m, addr, d, lt), res
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 )
 
 func u32(b []byte) uint32 {
@@ -398,5 +399,27 @@ func TestServerIDDefaultsToInterfaceAddress(t *testing.T) {
 	r := h.mustReply(discover(mac(1)), Meta{Interface: "eth1", LocalAddr: ip("10.0.0.3")}, dhcpv4.MessageTypeOffer)
 	if got := addrOf(r.Msg.ServerIdentifier()); got != ip("10.0.0.3") {
 		t.Errorf("server id %s, want the interface's 10.0.0.3", got)
+	}
+}
+
+// The self-probe's DISCOVER is answered, but its OFFER holds no address:
+// the last free address offered to a probe goes to the next real client.
+func TestProbeOfferHoldsNoAddress(t *testing.T) {
+	sn := office()
+	sn.Pools[0].Ranges = []config.Range{config.Single(ip("10.0.0.10"))}
+	h := newHarness(t, []*config.Subnet{sn})
+	pm, err := probe.Discover(net.HardwareAddr{0x02, 0x6b, 0, 0, 0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := h.mustReply(pm, eth1, dhcpv4.MessageTypeOffer); addrOf(r.Msg.YourIPAddr) != ip("10.0.0.10") {
+		t.Fatalf("probe offered %s, want 10.0.0.10", r.Msg.YourIPAddr)
+	}
+	if r := h.mustReply(discover(mac(1)), eth1, dhcpv4.MessageTypeOffer); addrOf(r.Msg.YourIPAddr) != ip("10.0.0.10") {
+		t.Fatalf("a client after the probe was offered %s, want the one address, 10.0.0.10", r.Msg.YourIPAddr)
+	}
+	// A real client's OFFER does hold it.
+	if _, res := h.handle(discover(mac(2)), eth1); res.Reason != ReasonNoFreeAddress {
+		t.Errorf("a second client: %s, want %s while the first client's OFFER holds the address", res.Reason, ReasonNoFreeAddress)
 	}
 }

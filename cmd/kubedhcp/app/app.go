@@ -41,7 +41,6 @@ import (
 	"github.com/kubedhcp/kubedhcp/controllers/ipam"
 	"github.com/kubedhcp/kubedhcp/controllers/leasestore"
 	"github.com/kubedhcp/kubedhcp/controllers/membership"
-	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/engine"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
@@ -399,18 +398,14 @@ func newSelfProbe(mgr manager.Manager, o Options, eng *engine.Engine, recorder e
 }
 
 // answersProbe asks the engine for its answer to the probe's DISCOVER on
-// iface, and lets the offered address go again.
+// iface (an OFFER to the probe holds no address).
 func answersProbe(eng *engine.Engine, iface string, hw net.HardwareAddr) bool {
 	m, err := probe.Discover(hw)
 	if err != nil {
 		return false
 	}
 	reply, res := eng.Handle(context.Background(), m, engine.Meta{Interface: iface, Broadcast: true})
-	if reply == nil || res.Outcome != engine.OutcomeOffer {
-		return false
-	}
-	eng.Allocator().DropOffer(res.Addr, alloc.ClientOf(probe.ClientID, hw), time.Now())
-	return true
+	return reply != nil && res.Outcome == engine.OutcomeOffer
 }
 
 // addIPAM answers Cluster API IPAddressClaims from the engine's pools on
