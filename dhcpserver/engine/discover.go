@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"net/netip"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
-	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 )
 
 // discover answers DHCPDISCOVER with DHCPOFFER (RFC 2131 §4.3.1).
@@ -21,7 +19,9 @@ func (t *txn) discover() (*Reply, Result) {
 		return nil, t.silent(ReasonPeersClient)
 	}
 	if t.sn.DenyUnknownClients && t.res == nil {
-		t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
+		if !t.r.probe {
+			t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
+		}
 		return nil, t.silent(ReasonUnknownClient)
 	}
 	if !t.newClientAllowed() {
@@ -38,7 +38,9 @@ func (t *txn) discover() (*Reply, Result) {
 			return nil, t.silent(ReasonNoSpare)
 		}
 		if !ok {
-			t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
+			if !t.r.probe { // the Subnet's Exhausted condition says it; an Event naming the probe would mislead
+				t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
+			}
 			return nil, t.silent(ReasonNoFreeAddress)
 		}
 		if !t.settled(addr) {
@@ -59,7 +61,7 @@ func (t *txn) discover() (*Reply, Result) {
 		m.YourIPAddr = ip4(&t.out.yiaddr, addr)
 		res := t.result(OutcomeOffer, "")
 		res.Addr = addr
-		if bytes.Equal(t.r.info.ClientID, probe.ClientID) {
+		if t.r.probe {
 			// A replica's self-probe never takes the OFFER: holding an
 			// address for it would keep a real client from it.
 			t.e.alloc.DropOffer(addr, t.r.client, t.now)

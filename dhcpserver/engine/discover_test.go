@@ -422,4 +422,11 @@ func TestProbeOfferHoldsNoAddress(t *testing.T) {
 	if _, res := h.handle(discover(mac(2)), eth1); res.Reason != ReasonNoFreeAddress {
 		t.Errorf("a second client: %s, want %s while the first client's OFFER holds the address", res.Reason, ReasonNoFreeAddress)
 	}
+	// The probe finding the pool exhausted is no Event naming it.
+	if _, res := h.handle(pm, eth1); res.Reason != ReasonNoFreeAddress {
+		t.Errorf("probe on the exhausted pool: %s, want %s", res.Reason, ReasonNoFreeAddress)
+	}
+	if len(h.obs.exhausted) != 1 {
+		t.Errorf("exhausted events %v, want only the second client's", h.obs.exhausted)
+	}
 }
