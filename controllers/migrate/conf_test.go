@@ -85,10 +85,10 @@ if option user-class = "iPXE" { filename "a"; next-server 10.0.0.9; }
   "client-classes": [ {"name": "odd", "test": "pkt4.mac == 0x0102"} ],
   "subnet4": [ {"subnet": "10.0.0.0/24", "id": 1,
     "pools": [ {"pool": "10.0.0.10 - 10.0.0.20", "client-class": "odd"} ],
-    "option-data": [ {"name": "cookie-servers", "data": "10.0.0.1"} ],
+    "option-data": [ {"name": "vendor-encapsulated-options", "data": "01"} ],
     "reservation-mode": "all" } ]
 }}`, want: []string{`line 2: "hooks-libraries": [...]: set in kubedhcp by no hooks`, `line 3: class odd: "pkt4.mac == 0x0102"`,
-			`line 5: "client-class": "odd": class odd is not one whose test maps`, "line 6: option cookie-servers",
+			`line 5: "client-class": "odd": class odd is not one whose test maps`, "line 6: option vendor-encapsulated-options",
 			`line 7: "reservation-mode": "all": not mapped`}},
 		"dnsmasq.conf": {src: `interface=eth1
 dhcp-range=10.0.0.10,10.0.0.20,12h
@@ -164,22 +164,32 @@ group {
   host Node_1 { hardware ethernet 0:1b:a9:0:0:3; fixed-address 10.0.0.7; option host-name "bad name"; filename "node1.ipxe"; option routers 10.0.0.254; }
   host id { option dhcp-client-identifier 1:0:1b:a9:0:0:4; fixed-address 10.0.0.8; }
 }
-`, want: []string{"macAddress: 00:1b:a9:00:00:03", "name: node-1", "knownClients: Only", "denyUnknownClients: true",
+option default-ip-ttl 64;
+option ip-forwarding off;
+option rfc3442-classless-static-routes code 121 = array of integer 8;
+option rfc3442-classless-static-routes 24, 192, 168, 123, 10, 0, 0, 1, 0, 10, 0, 0, 1;
+`, want: []string{"code: 23\n      type: uint8\n      value: \"64\"", "code: 19\n      type: bool\n      value: \"false\"",
+			"destination: 192.168.123.0/24\n        gateway: 10.0.0.1", "destination: 0.0.0.0/0\n        gateway: 10.0.0.1", "macAddress: 00:1b:a9:00:00:03", "name: node-1", "knownClients: Only", "denyUnknownClients: true",
 			"clientID: 01:00:1b:a9:00:00:04", "ipAddress: 10.0.0.8", "bootFileName: node1.ipxe", "- 10.0.0.254"},
 			said: []string{"line 6: option routers 10.0.0.9: not mapped (in a group", `host name "bad name" is not a valid host name`}},
 		"kea-dhcp4.json": {src: `{"Dhcp4": {"subnet4": [ {"subnet": "10.0.0.0/24", "interface": "eth1",
   "relay": {"ip-addresses": ["192.168.5.1", "10.0.0.1"]},
   "option-data": [ {"code": 150, "data": "0A000009", "csv-format": false},
-    {"name": "root-path", "data": "10.0.0.1:/a\\,b\\\\c",}, ],
+    {"name": "root-path", "data": "10.0.0.1:/a\\,b\\\\c",}, {"name": "cookie-servers", "data": "10.0.0.4, 10.0.0.5"},
+    {"code": 23, "data": "0x40"}, {"name": "classless-static-route", "data": "192.168.5.0/24 - 10.0.0.1, 0.0.0.0/0 - 10.0.0.254"} ],
   "reservations": [ {"client-id": "01:00:1b:a9:00:00:05", "ip-address": "10.0.0.9", "boot-file-name": "r.efi",
     "option-data": [ {"name": "routers", "data": "10.0.0.254", "always-send": true} ] } ] } ] }}`,
-			want: []string{"rootPath: 10.0.0.1:/a,b\\c", "- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
+			want: []string{"rootPath: 10.0.0.1:/a,b\\c", "code: 8\n      type: ipList\n      value: 10.0.0.4,10.0.0.5",
+				"code: 23\n      type: uint8\n      value: \"64\"", "destination: 192.168.5.0/24\n        gateway: 10.0.0.1",
+				"destination: 0.0.0.0/0\n        gateway: 10.0.0.254", "- eth1", "relayAddresses:\n    - 192.168.5.1\n  status", "code: 150", "type: hex", "value: 0a:00:00:09",
 				"clientID: 01:00:1b:a9:00:00:05", "name: host-10-0-0-9", "bootFileName: r.efi", "- 10.0.0.254"},
-			said: []string{`line 6: "always-send": true: kubedhcp sends an option a client asks for`}},
+			said: []string{`line 7: "always-send": true: kubedhcp sends an option a client asks for`}},
 		"dnsmasq.conf": {src: `dhcp-range=tag:!known,10.0.0.10,10.0.0.20,255.255.255.0,1h
 dhcp-range=10.0.0.30,10.0.0.40,255.255.255.0,2h
 dhcp-ignore=tag:!known
 dhcp-option=150,10.0.0.9
+dhcp-option=option:classless-static-route,192.168.7.0/24,10.0.0.1
+dhcp-option=19,1
 dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite
 dhcp-userclass=set:ipxe,iPXE
 dhcp-match=set:bios,option:client-arch,0
@@ -188,8 +198,8 @@ dhcp-boot=tag:!ipxe,tag:bios,undionly.kpxe
 dhcp-boot=tag:!bios,other.efi
 `, want: []string{"- bootFileName: http://boot/boot.ipxe\n        match:\n          userClass: iPXE\n      - bootFileName: undionly.kpxe\n        match:\n          clientArch:\n          - 0\n    cidr", "knownClients: Deny", "denyUnknownClients: true", "code: 150", "type: ipList", "value: 10.0.0.9",
 			"default: 1h0m0s", "default: 2h0m0s", "clientID: 01:00:1b:a9:00:00:06"},
-			said: []string{"line 5: dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite: a lease time per host does not map",
-				"line 10: dhcp-boot=tag:!bios,other.efi: its tag:! negation cannot be matched"}},
+			said: []string{"line 7: dhcp-host=id:01:00:1b:a9:00:00:06,10.0.0.9,infinite: a lease time per host does not map",
+				"line 12: dhcp-boot=tag:!bios,other.efi: its tag:! negation cannot be matched"}},
 	}
 	for file, c := range cases {
 		t.Run(file, func(t *testing.T) {

@@ -186,9 +186,16 @@ func (c *dhcpdConf) option(name, value string, set *settings) error {
 		}
 		return setOption(&set.opts, code, splitValues(value))
 	}
+	if std, ok := standardOptions[name]; ok {
+		co, err := standardCustom(std.code, std.typ, value)
+		return c.custom(set, co, err)
+	}
 	code, ok := c.names[name]
 	if !ok {
 		return fmt.Errorf("option %s has no kubedhcp field", name)
+	}
+	if code == 121 { // declared by the configuration, as RFC 3442 octets
+		return setOption(&set.opts, code, splitValues(value))
 	}
 	typ := c.types[name]
 	if typ == "" {
@@ -198,6 +205,11 @@ func (c *dhcpdConf) option(name, value string, set *settings) error {
 		value = unquote(value)
 	}
 	co, err := customOption(code, typ, value)
+	return c.custom(set, co, err)
+}
+
+// custom adds co to set, unless err says why not.
+func (c *dhcpdConf) custom(set *settings, co dhcpv1alpha1.CustomOption, err error) error {
 	if err == nil {
 		set.custom = append(set.custom, co)
 	}

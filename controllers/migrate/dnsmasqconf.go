@@ -345,14 +345,28 @@ func (d *dnsmasqConf) option(l dnsmasqLine) {
 	case len(values) == 0 || strings.Join(values, "") == "0.0.0.0":
 		d.skip(l, "dnsmasq fills this value with its own address: give the address")
 	default:
-		err := setOption(&set.opts, code, values)
-		if err != nil && strings.Contains(err.Error(), "no kubedhcp field") {
-			err = d.customOption(set, code, values)
-		}
-		if err != nil {
+		if err := d.setValues(set, code, values); err != nil {
 			d.skip(l, err.Error())
 		}
 	}
+}
+
+// setValues sets option code to values in set: a typed option, else a
+// custom one of the option's standard type, else of the type its values
+// have.
+func (d *dnsmasqConf) setValues(set *settings, code int, values []string) error {
+	err := setOption(&set.opts, code, values)
+	if typ := standardByCode[code]; err != nil && typ != "" {
+		var co dhcpv1alpha1.CustomOption
+		if co, err = standardCustom(code, typ, strings.Join(values, ",")); err == nil {
+			set.custom = append(set.custom, co)
+		}
+		return err
+	}
+	if err != nil && strings.Contains(err.Error(), "no kubedhcp field") {
+		return d.customOption(set, code, values)
+	}
+	return err
 }
 
 // customOption keeps an option of a code kubedhcp has no field for, when

@@ -417,6 +417,9 @@ func keaOption(o *dhcpv1alpha1.DHCPOptions, custom *[]dhcpv1alpha1.CustomOption,
 	if c, ok := iscOptionNames[name]; ok && code < 0 {
 		code = c
 	}
+	if std, ok := standardOptions[name]; ok && code < 0 {
+		code = std.code
+	}
 	switch {
 	case code < 0:
 		return fmt.Errorf("option %s has no kubedhcp field", name)
@@ -428,6 +431,13 @@ func keaOption(o *dhcpv1alpha1.DHCPOptions, custom *[]dhcpv1alpha1.CustomOption,
 			return fmt.Errorf("not hex octets")
 		}
 		co, err := customOption(code, dhcpv1alpha1.CustomHex, options.FormatHex(b))
+		if err == nil {
+			*custom = append(*custom, co)
+		}
+		return err
+	}
+	if typ := standardByCode[code]; typ != "" {
+		co, err := standardCustom(code, typ, strings.Join(keaValues(data), ","))
 		if err == nil {
 			*custom = append(*custom, co)
 		}

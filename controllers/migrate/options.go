@@ -16,14 +16,14 @@ var iscOptionNames = map[string]int{
 	"subnet-mask": 1, "time-offset": 2, "routers": 3, "time-servers": 4, "domain-name-servers": 6, "log-servers": 7,
 	"host-name": 12, "domain-name": 15, "root-path": 17, "interface-mtu": 26, "broadcast-address": 28, "ntp-servers": 42,
 	"netbios-name-servers": 44, "netbios-node-type": 46, "tftp-server-name": 66, "bootfile-name": 67, "boot-file-name": 67,
-	"domain-search": 119,
+	"domain-search": 119, "classless-static-route": 121, "rfc3442-classless-static-routes": 121,
 }
 
 // dnsmasqOptionNames are dnsmasq's names (after "option:") of the same.
 var dnsmasqOptionNames = map[string]int{
 	"netmask": 1, "time-offset": 2, "router": 3, "time-server": 4, "dns-server": 6, "log-server": 7, "hostname": 12,
 	"domain-name": 15, "root-path": 17, "mtu": 26, "broadcast": 28, "ntp-server": 42, "netbios-ns": 44, "netbios-nodetype": 46,
-	"tftp-server": 66, "bootfile-name": 67, "domain-search": 119,
+	"tftp-server": 66, "bootfile-name": 67, "domain-search": 119, "classless-static-route": 121,
 }
 
 // setOption sets the typed option of code in o from its values, as the
@@ -38,20 +38,12 @@ func setOption(o *dhcpv1alpha1.DHCPOptions, code int, values []string) error {
 		}
 		return values[0], nil
 	}
+	lists := map[int]*[]dhcpv1alpha1.IPv4Address{3: &o.Routers, 4: &o.TimeServers, 6: &o.DNSServers, 7: &o.LogServers,
+		42: &o.NTPServers, 44: &o.NetBIOSNameServers}
 	var err error
 	switch code {
-	case 3:
-		o.Routers, err = ipv4List(values)
-	case 4:
-		o.TimeServers, err = ipv4List(values)
-	case 6:
-		o.DNSServers, err = ipv4List(values)
-	case 7:
-		o.LogServers, err = ipv4List(values)
-	case 42:
-		o.NTPServers, err = ipv4List(values)
-	case 44:
-		o.NetBIOSNameServers, err = ipv4List(values)
+	case 3, 4, 6, 7, 42, 44:
+		*lists[code], err = ipv4List(values)
 	case 28:
 		var l []dhcpv1alpha1.IPv4Address
 		if l, err = ipv4List(values); err == nil {
@@ -76,6 +68,8 @@ func setOption(o *dhcpv1alpha1.DHCPOptions, code int, values []string) error {
 		}
 	case 46:
 		return setNodeType(o, values)
+	case 121:
+		o.ClasslessStaticRoutes, err = routesOf(values)
 	default:
 		return fmt.Errorf("option %d has no kubedhcp field", code)
 	}
