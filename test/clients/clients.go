@@ -110,12 +110,19 @@ func (r *Running) startCmd(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	r.cmd.Stdout, r.cmd.Stderr = log, log
+	// Its own process group: the client's script runs as its child, and
+	// must end with it, before the test's directory is removed.
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = r.cmd.Process.Kill()
+		pgid := r.cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		_ = r.cmd.Wait()
+		for end := time.Now().Add(2 * time.Second); time.Now().Before(end) && syscall.Kill(-pgid, 0) == nil; {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if t.Failed() {
 			b, _ := os.ReadFile(log.Name())
 			t.Logf("client log:\n%s", b)
