@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -218,21 +220,12 @@ func (p *SelfProbe) Check(_ *http.Request) error {
 		sort.Strings(names)
 		return fmt.Errorf("cannot probe %s: %v", names[0], p.failed[names[0]])
 	}
-	for _, i := range sortedKeys(p.silent) {
+	for _, i := range slices.Sorted(maps.Keys(p.silent)) {
 		if p.silent[i] >= silentLimit {
 			return fmt.Errorf("no OFFER of this server left %s in the last %d probes, though the engine answers them", i, p.silent[i])
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // probeMAC is the replica's probe hardware address: locally administered,

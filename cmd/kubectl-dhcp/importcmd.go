@@ -57,14 +57,14 @@ func newImportConfig(k *kube) *cobra.Command {
 			if read == nil {
 				return fmt.Errorf("--format %q: want dhcpd, kea or dnsmasq", format)
 			}
-			f, err := os.Open(args[0])
+			var objs migrate.Objects
+			var skipped []migrate.Skipped
+			err := readFile(args[0], func(r io.Reader) (err error) {
+				objs, skipped, err = read(r, k.namespaceOnly())
+				return err
+			})
 			if err != nil {
 				return err
-			}
-			defer func() { _ = f.Close() }()
-			objs, skipped, err := read(f, k.namespaceOnly())
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			return printImport(cmd, objs, skipped)
 		},
@@ -73,6 +73,19 @@ func newImportConfig(k *kube) *cobra.Command {
 	_ = cmd.MarkFlagRequired("format")
 	_ = cmd.RegisterFlagCompletionFunc("format", formats)
 	return cmd
+}
+
+// readFile runs read on the file at path; its error names the file.
+func readFile(path string, read func(io.Reader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	if err := read(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // printImport prints the objects as YAML documents without status, and
@@ -128,14 +141,14 @@ func newImportLeases(k *kube) *cobra.Command {
 			if read == nil {
 				return fmt.Errorf("--format %q: want dhcpd, kea or dnsmasq", format)
 			}
-			f, err := os.Open(args[0])
+			var entries []migrate.Entry
+			var skipped []migrate.Skipped
+			err := readFile(args[0], func(r io.Reader) (err error) {
+				entries, skipped, err = read(r)
+				return err
+			})
 			if err != nil {
 				return err
-			}
-			defer func() { _ = f.Close() }()
-			entries, skipped, err := read(f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			var sns dhcpv1alpha1.SubnetList
 			if err := k.list(cmd.Context(), &sns); err != nil {

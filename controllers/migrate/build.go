@@ -160,7 +160,7 @@ func (b *builder) subnet(n *network, name string) dhcpv1alpha1.Subnet {
 			Authoritative: n.own.authoritative || b.global.authoritative, DenyUnknownClients: n.own.denyUnknown || b.global.denyUnknown}}
 	opts := *n.own.opts.DeepCopy()
 	overlay(&opts, &b.global.opts)
-	if !equality.Semantic.DeepEqual(opts, dhcpv1alpha1.DHCPOptions{}) {
+	if !isZeroOptions(opts) {
 		sn.Spec.Options = &opts
 	}
 	sn.Spec.CustomOptions = mergeCustom(n.own.custom, b.global.custom)
@@ -193,6 +193,11 @@ func bootOf(first []dhcpv1alpha1.BootRule, own, global settings) *dhcpv1alpha1.B
 		return nil
 	}
 	return boot
+}
+
+// isZeroOptions reports whether o sets no option.
+func isZeroOptions(o dhcpv1alpha1.DHCPOptions) bool {
+	return equality.Semantic.DeepEqual(o, dhcpv1alpha1.DHCPOptions{})
 }
 
 // overlay sets each zero field of dst (a pointer to a struct) to src's.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dhcpv1alpha1 "github.com/kubedhcp/kubedhcp/api/v1alpha1"
@@ -303,7 +302,7 @@ func (c *dhcpdConf) pool(s statement, n *network) {
 	if !classes.empty() {
 		p.ClientClasses = classes.classes()
 	}
-	if !equality.Semantic.DeepEqual(set.opts, dhcpv1alpha1.DHCPOptions{}) {
+	if !isZeroOptions(set.opts) {
 		p.Options = &set.opts
 	}
 	if set.times != (dhcpv1alpha1.LeaseTimes{}) {

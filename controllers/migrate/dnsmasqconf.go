@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -490,7 +491,7 @@ func (d *dnsmasqConf) bootRules() {
 		for _, t := range b.tags {
 			switch {
 			case strings.HasPrefix(t, "!"):
-				implied = implied && contains(before, t[1:])
+				implied = implied && slices.Contains(before, t[1:])
 			default:
 				need = append(need, t)
 			}
@@ -537,7 +538,7 @@ func moveOneNegation(order []dnsmasqBoot) bool {
 			}
 			last := -1 // the last line after a that requires the negated tag
 			for j := i + 1; j < len(order); j++ {
-				if contains(order[j].tags, t[1:]) {
+				if slices.Contains(order[j].tags, t[1:]) {
 					last = j
 				}
 			}
@@ -557,7 +558,7 @@ func moveOneNegation(order []dnsmasqBoot) bool {
 func disjointFrom(a dnsmasqBoot, lines []dnsmasqBoot) bool {
 	negates := func(x, y dnsmasqBoot) bool {
 		for _, t := range x.tags {
-			if strings.HasPrefix(t, "!") && contains(y.tags, t[1:]) {
+			if strings.HasPrefix(t, "!") && slices.Contains(y.tags, t[1:]) {
 				return true
 			}
 		}
@@ -596,13 +597,4 @@ func (d *dnsmasqConf) bootServer(b dnsmasqBoot) {
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is4()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

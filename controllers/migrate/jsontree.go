@@ -123,24 +123,16 @@ func (p *jparser) value() (*jnode, error) {
 // that lines still count.
 func stripComments(src []byte) []byte {
 	out := bytes.Clone(src)
-	inString := false
-	for i := 0; i < len(out); i++ {
-		c := out[i]
+	eachOutsideStrings(out, func(i int) int {
 		switch {
-		case inString && c == '\\':
-			i++
-		case inString:
-			inString = c != '"'
-		case c == '"':
-			inString = true
-		case c == '#' || (c == '/' && i+1 < len(out) && out[i+1] == '/'):
+		case out[i] == '#' || bytes.HasPrefix(out[i:], []byte("//")):
 			for ; i < len(out) && out[i] != '\n'; i++ {
 				out[i] = ' '
 			}
-		case c == '/' && i+1 < len(out) && out[i+1] == '*':
-			end := bytes.Index(out[i+2:], []byte("*/"))
+			return i
+		case bytes.HasPrefix(out[i:], []byte("/*")):
 			stop := len(out)
-			if end >= 0 {
+			if end := bytes.Index(out[i+2:], []byte("*/")); end >= 0 {
 				stop = i + 2 + end + 2
 			}
 			for ; i < stop; i++ {
@@ -148,36 +140,46 @@ func stripComments(src []byte) []byte {
 					out[i] = ' '
 				}
 			}
-			i--
+			return stop
 		}
-	}
+		return i + 1
+	})
 	return out
 }
 
 // stripTrailingCommas blanks out each comma outside strings that only
 // space separates from the '}' or ']' after it.
 func stripTrailingCommas(src []byte) []byte {
-	inString := false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case inString:
-			inString = c != '"'
-		case c == '"':
-			inString = true
-		case c == ',':
-			j := i + 1
-			for j < len(src) && (src[j] == ' ' || src[j] == '\t' || src[j] == '\n' || src[j] == '\r') {
-				j++
-			}
-			if j < len(src) && (src[j] == '}' || src[j] == ']') {
+	eachOutsideStrings(src, func(i int) int {
+		if src[i] == ',' {
+			rest := bytes.TrimLeft(src[i+1:], " \t\r\n")
+			if len(rest) > 0 && (rest[0] == '}' || rest[0] == ']') {
 				src[i] = ' '
 			}
 		}
-	}
+		return i + 1
+	})
 	return src
+}
+
+// eachOutsideStrings calls f with the index of each byte outside JSON
+// strings; f returns the index to go on from, past i.
+func eachOutsideStrings(src []byte, f func(i int) int) {
+	inString := false
+	for i := 0; i < len(src); {
+		switch c := src[i]; {
+		case inString && c == '\\':
+			i += 2
+		case inString:
+			inString = c != '"'
+			i++
+		case c == '"':
+			inString = true
+			i++
+		default:
+			i = f(i)
+		}
+	}
 }
 
 // ignorable are members that document rather than configure.

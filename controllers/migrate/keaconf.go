@@ -31,7 +31,7 @@ func ReadKeaConf(r io.Reader, ns string) (Objects, []Skipped, error) {
 	if err != nil {
 		return Objects{}, nil, err
 	}
-	k := &keaConf{b: &builder{ns: ns}, classes: map[string]cond{}}
+	k := &keaConf{b: &builder{ns: ns}, classes: map[string]cond{}, seen: map[netip.Prefix]bool{}}
 	if root.kind != '{' {
 		return Objects{}, nil, fmt.Errorf("line %d: not a JSON object", root.line)
 	}
@@ -54,6 +54,7 @@ func ReadKeaConf(r io.Reader, ns string) (Objects, []Skipped, error) {
 type keaConf struct {
 	b       *builder
 	classes map[string]cond
+	seen    map[netip.Prefix]bool // subnets read
 }
 
 func (k *keaConf) skipField(f jfield, why string) {
@@ -175,11 +176,12 @@ func (k *keaConf) subnet(s *jnode) {
 		k.b.skip(s.line, "subnet4 entry", "no subnet")
 		return
 	}
-	n := k.b.network(prefix, s.line)
-	if len(n.own.rules) > 0 || len(n.pools) > 0 {
+	if k.seen[prefix] {
 		k.b.skip(s.line, prefix.String(), "a second subnet4 entry of the same network")
 		return
 	}
+	k.seen[prefix] = true
+	n := k.b.network(prefix, s.line)
 	for _, f := range s.fields {
 		switch {
 		case f.key == "subnet" || f.key == "id" || ignorable(f.key):
@@ -470,11 +472,6 @@ func keaValues(data string) []string {
 	}
 	flush()
 	return out
-}
-
-func isZeroOptions(o dhcpv1alpha1.DHCPOptions) bool {
-	b, _ := json.Marshal(o)
-	return string(b) == "{}"
 }
 
 // lifetime reads a number of seconds.

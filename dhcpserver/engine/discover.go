@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"net/netip"
 	"time"
 
@@ -8,10 +9,12 @@ import (
 
 	"github.com/kubedhcp/kubedhcp/dhcpserver/alloc"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/lease"
+	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 )
 
 // discover answers DHCPDISCOVER with DHCPOFFER (RFC 2131 §4.3.1).
 func (t *txn) discover() (*Reply, Result) {
+	isProbe := bytes.Equal(t.r.info.ClientID, probe.ClientID) // kubedhcp's own self-probe
 	if !t.selectSubnet(netip.Addr{}) {
 		return nil, t.silent(ReasonNoSubnet)
 	}
@@ -19,7 +22,7 @@ func (t *txn) discover() (*Reply, Result) {
 		return nil, t.silent(ReasonPeersClient)
 	}
 	if t.sn.DenyUnknownClients && t.res == nil {
-		if !t.r.probe {
+		if !isProbe {
 			t.e.observer.UnknownRefused(t.sn.Name, t.r.m.ClientHWAddr)
 		}
 		return nil, t.silent(ReasonUnknownClient)
@@ -38,7 +41,7 @@ func (t *txn) discover() (*Reply, Result) {
 			return nil, t.silent(ReasonNoSpare)
 		}
 		if !ok {
-			if !t.r.probe { // the Subnet's Exhausted condition says it; an Event naming the probe would mislead
+			if !isProbe { // the Subnet's Exhausted condition says it; an Event naming the probe would mislead
 				t.e.observer.Exhausted(t.sn.Name, t.r.m.ClientHWAddr)
 			}
 			return nil, t.silent(ReasonNoFreeAddress)
@@ -61,7 +64,7 @@ func (t *txn) discover() (*Reply, Result) {
 		m.YourIPAddr = ip4(&t.out.yiaddr, addr)
 		res := t.result(OutcomeOffer, "")
 		res.Addr = addr
-		if t.r.probe {
+		if isProbe {
 			// A replica's self-probe never takes the OFFER: holding an
 			// address for it would keep a real client from it.
 			t.e.alloc.DropOffer(addr, t.r.client, t.now)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/kubedhcp/kubedhcp/dhcpserver/balance"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/config"
 	"github.com/kubedhcp/kubedhcp/dhcpserver/options"
-	"github.com/kubedhcp/kubedhcp/dhcpserver/probe"
 )
 
 const (
@@ -27,7 +25,6 @@ type request struct {
 	mt        dhcpv4.MessageType
 	client    alloc.Client
 	info      config.ClientInfo
-	probe     bool // kubedhcp's own self-probe (probe.ClientID)
 	ciaddr    netip.Addr
 	giaddr    netip.Addr
 	requested netip.Addr
@@ -70,7 +67,6 @@ func parse(r *request, m *dhcpv4.DHCPv4) Reason {
 	}
 	r.hostname = string(o[options.CodeHostname])
 	r.info = clientInfo(m)
-	r.probe = bytes.Equal(r.info.ClientID, probe.ClientID)
 	r.client = alloc.ClientOf(r.info.ClientID, m.ClientHWAddr)
 	r.bucket = balance.ClientBucket(r.info.ClientID, m.ClientHWAddr)
 	// Option 82 is echoed whoever sent it (RFC 3046 §2.2), but what it

@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/kubedhcp/kubedhcp/test/netns"
 	"github.com/kubedhcp/kubedhcp/test/testenv"
 )
 
@@ -89,23 +90,11 @@ func TestImageArchive(t *testing.T) {
 	t.Run("ctr images import", func(t *testing.T) { ctrImport(t, archive) })
 }
 
-// requireRoot fails in CI, which runs as root, and skips elsewhere.
-func requireRoot(t *testing.T, what string) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal(what + " needs root, and CI runs as root")
-	}
-	t.Skip(what + " needs root")
-}
-
 // ctrImport starts a containerd of its own (sockets and storage under the
 // test's directory, no CRI), imports the archive with ctr, and runs the
 // image's /kubedhcp -h with runc.
 func ctrImport(t *testing.T, archive string) {
-	requireRoot(t, "containerd")
+	netns.RequireRootFor(t, "running containerd")
 	run(t, ".", filepath.Join(testenv.RepoRoot(), "hack", "install-clients.sh"), "containerd")
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "containerd.sock")
@@ -148,7 +137,7 @@ func ctrImport(t *testing.T, archive string) {
 // the name, the user and entrypoint, and the binary on disk with its
 // capability attribute. Needs root, which CI has.
 func podmanLoad(t *testing.T, archive string) {
-	requireRoot(t, "podman load")
+	netns.RequireRootFor(t, "podman load")
 	run(t, ".", filepath.Join(testenv.RepoRoot(), "hack", "install-clients.sh"), "podman")
 	store := t.TempDir()
 	podman := func(args ...string) string {

@@ -20,13 +20,20 @@ import (
 // CI environment variable is set) that is an error; elsewhere it skips.
 func RequireRoot(t testing.TB) {
 	t.Helper()
+	RequireRootFor(t, "creating network namespaces")
+}
+
+// RequireRootFor is RequireRoot for another thing only root may do, named
+// by what.
+func RequireRootFor(t testing.TB, what string) {
+	t.Helper()
 	if os.Geteuid() == 0 {
 		return
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatal("this test needs root to create network namespaces, and CI runs as root")
+		t.Fatalf("%s needs root, and CI runs as root", what)
 	}
-	t.Skip("needs root to create network namespaces")
+	t.Skipf("%s needs root", what)
 }
 
 // NS is a network namespace made by New.
